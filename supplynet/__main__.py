@@ -1,0 +1,5 @@
+"""``python -m supplynet`` runs the CLI."""
+
+from supplynet.cli import main
+
+main()

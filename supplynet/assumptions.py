@@ -1,0 +1,92 @@
+"""Scalar modelling assumptions (tanker size, costs, penalties), one documented table.
+
+The table is ``data/assumptions.csv`` with columns ``key, value, unit, source, note``;
+``data/SOURCES.md`` explains each figure. Users override single values with a dict or
+replace the table with their own file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from supplynet.errors import DataError, closest
+
+__all__ = ["Assumptions", "load_assumptions"]
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Scalar assumptions keyed by name, with their units and sources.
+
+    Examples
+    --------
+    >>> a = load_assumptions()
+    >>> a["tanker_m3"] > 30
+    True
+    """
+
+    values: Mapping[str, float | str]
+    units: Mapping[str, str] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> float:
+        value = self.get_text(key)
+        try:
+            return float(value)
+        except ValueError:
+            raise DataError(f"assumption {key!r} = {value!r} is not a number") from None
+
+    def get_text(self, key: str) -> str:
+        """Return the raw value of ``key`` (for text values such as ``currency``)."""
+        if key not in self.values:
+            raise DataError(f"assumption {key!r} is not defined; {closest(key, self.values)}")
+        return str(self.values[key])
+
+    def with_overrides(self, overrides: Mapping[str, float | str]) -> Assumptions:
+        """Return a copy with some values replaced (unknown keys are an error)."""
+        for key in overrides:
+            if key not in self.values:
+                raise DataError(f"cannot override unknown assumption {key!r}; "
+                                f"{closest(key, self.values)}")
+        return Assumptions({**self.values, **overrides}, self.units, self.sources)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The assumptions as a DataFrame indexed by key."""
+        return pd.DataFrame(
+            {
+                "value": pd.Series(self.values, dtype=object),
+                "unit": pd.Series(self.units, dtype=object),
+                "source": pd.Series(self.sources, dtype=object),
+            }
+        ).rename_axis("key")
+
+
+def load_assumptions(path: str | Path | None = None) -> Assumptions:
+    """Read an assumptions table (``key,value,unit,source,note``); default: the embedded one."""
+    if path is None:
+        from supplynet.datasets import data_path
+
+        path = data_path("assumptions.csv")
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise DataError(f"{path}: assumptions file not found") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read assumptions table: {exc}") from None
+    missing = {"key", "value"} - set(df.columns)
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    dupes = df["key"][df["key"].duplicated()].tolist()
+    if dupes:
+        raise DataError(f"{path}: duplicate key(s) {', '.join(dupes)}")
+    return Assumptions(
+        values=dict(zip(df["key"], df["value"], strict=True)),
+        units=dict(zip(df["key"], df.get("unit", ""), strict=True)),
+        sources=dict(zip(df["key"], df.get("source", ""), strict=True)),
+    )

@@ -1,0 +1,157 @@
+"""Road capacity assumptions: tanker trucks per day and truck speed by road class.
+
+One table, ``data/road_capacity.csv`` (columns ``highway, surface, tanker_trucks_day,
+speed_kmh, source, note``), serves the curated network and the OpenStreetMap builder.
+The capacity of a road in m3/day is::
+
+    capacity_m3_day = tanker_trucks_day(highway, surface) * tanker_m3
+
+A row with ``highway = "*"`` and ``surface = "*"`` is the fallback. It is used only when
+the caller asks for it (``fallback=True``); otherwise a class missing from the table is an
+error naming the road, never a silent default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from supplynet.errors import DataError, closest
+
+__all__ = ["CapacityTable", "RoadCapacity", "load_capacity_table", "normalise_surface"]
+
+_PAVED = {"paved", "asphalt", "concrete", "chipseal", "paving_stones", "sett", "concrete:plates"}
+_UNPAVED = {"unpaved", "gravel", "dirt", "earth", "ground", "sand", "compacted", "fine_gravel",
+            "laterite", "mud", "grass"}
+
+
+def normalise_surface(surface: object) -> str:
+    """Map an OSM ``surface`` tag to ``paved`` or ``unpaved`` (missing counts as paved, unknown as unpaved).
+
+    Examples
+    --------
+    >>> normalise_surface("asphalt"), normalise_surface("laterite"), normalise_surface(None)
+    ('paved', 'unpaved', 'paved')
+    """
+    if surface is None or (isinstance(surface, float) and pd.isna(surface)) or surface == "":
+        return "paved"
+    value = str(surface).split(";")[0].strip().lower()
+    return "paved" if value in _PAVED else "unpaved"
+
+
+@dataclass(frozen=True)
+class RoadCapacity:
+    """Capacity figures for one road class and surface."""
+
+    tanker_trucks_day: float
+    speed_kmh: float
+    capacity_m3_day: float
+
+
+@dataclass(frozen=True)
+class CapacityTable:
+    """Tanker trucks per day and speed by ``(highway, surface)``, plus the tanker size.
+
+    Examples
+    --------
+    >>> table = load_capacity_table()
+    >>> table.lookup("trunk", "paved").capacity_m3_day > 0
+    True
+    """
+
+    rows: Mapping[tuple[str, str], tuple[float, float]]
+    tanker_m3: float
+
+    def lookup(
+        self, highway: str, surface: str = "paved", *, what: str = "", fallback: bool = False
+    ) -> RoadCapacity:
+        """Return the capacity of a road of class ``highway`` and ``surface``.
+
+        Parameters
+        ----------
+        highway, surface : str
+            OSM highway class and surface (``paved``/``unpaved`` or a raw OSM tag).
+        what : str, optional
+            The road being looked up (edge or way id), named in the error message.
+        fallback : bool, optional
+            Use the ``*`` row when the class is unknown.
+        """
+        key = (str(highway).strip().lower(), normalise_surface(surface))
+        if key not in self.rows and fallback:
+            key = ("*", "*")
+        if key not in self.rows:
+            classes = {h for h, _ in self.rows if h != "*"}
+            culprit = f"{what}: " if what else ""
+            raise DataError(
+                f"{culprit}no road capacity for highway={highway!r} surface={key[1]!r}; "
+                f"{closest(key[0], classes)} (or allow the table's fallback row)"
+            )
+        trucks, speed = self.rows[key]
+        return RoadCapacity(trucks, speed, trucks * self.tanker_m3)
+
+    def with_overrides(
+        self, rows: Mapping[tuple[str, str], tuple[float, float]] | None = None,
+        *, tanker_m3: float | None = None,
+    ) -> CapacityTable:
+        """Return a copy with some ``(highway, surface) -> (trucks/day, km/h)`` rows replaced."""
+        return CapacityTable({**self.rows, **(rows or {})},
+                             self.tanker_m3 if tanker_m3 is None else tanker_m3)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The table as a DataFrame with a ``capacity_m3_day`` column."""
+        df = pd.DataFrame(
+            [(h, s, t, v) for (h, s), (t, v) in self.rows.items()],
+            columns=["highway", "surface", "tanker_trucks_day", "speed_kmh"],
+        )
+        df["capacity_m3_day"] = df["tanker_trucks_day"] * self.tanker_m3
+        return df
+
+
+def load_capacity_table(
+    path: str | Path | Mapping[tuple[str, str], tuple[float, float]] | None = None,
+    *,
+    tanker_m3: float | None = None,
+) -> CapacityTable:
+    """Load the road capacity table (default: the embedded ``data/road_capacity.csv``).
+
+    Parameters
+    ----------
+    path : path or mapping, optional
+        A CSV with columns ``highway, surface, tanker_trucks_day, speed_kmh`` or a dict
+        ``{(highway, surface): (tanker_trucks_day, speed_kmh)}`` that overrides rows of the
+        embedded table.
+    tanker_m3 : float, optional
+        Tanker size; default the ``tanker_m3`` assumption.
+    """
+    from supplynet.assumptions import load_assumptions
+    from supplynet.datasets import data_path
+
+    if tanker_m3 is None:
+        tanker_m3 = load_assumptions()["tanker_m3"]
+    if tanker_m3 <= 0:
+        raise DataError(f"tanker_m3 must be positive, got {tanker_m3}")
+    if isinstance(path, Mapping):
+        return load_capacity_table(None, tanker_m3=tanker_m3).with_overrides(path)
+    csv = Path(path) if path is not None else data_path("road_capacity.csv")
+    try:
+        df = pd.read_csv(csv, dtype={"highway": str, "surface": str})
+    except FileNotFoundError:
+        raise DataError(f"{csv}: road capacity table not found") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{csv}: cannot read road capacity table: {exc}") from None
+    need = {"highway", "surface", "tanker_trucks_day", "speed_kmh"}
+    if missing := need - set(df.columns):
+        raise DataError(f"{csv}: missing column(s) {', '.join(sorted(missing))}")
+    rows: dict[tuple[str, str], tuple[float, float]] = {}
+    for i, rec in enumerate(df.itertuples(index=False), start=2):
+        trucks, speed = float(rec.tanker_trucks_day), float(rec.speed_kmh)
+        if not (trucks >= 0 and speed > 0):
+            raise DataError(f"{csv}:{i}: tanker_trucks_day must be >= 0 and speed_kmh > 0, "
+                            f"got {trucks}, {speed}")
+        surface = "*" if rec.surface == "*" else normalise_surface(rec.surface)
+        rows[(str(rec.highway).strip().lower(), surface)] = (trucks, speed)
+    return CapacityTable(rows, float(tanker_m3))

@@ -1,0 +1,249 @@
+"""Command-line interface: ``supplynet run``, ``supplynet network info|build``, ``supplynet corridors``.
+
+Bad input prints one line to stderr and exits with status 2 (no traceback). Output
+files are written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from supplynet.datasets import load_network
+from supplynet.errors import SupplynetError
+from supplynet.io import write_files
+from supplynet.network import Network
+from supplynet.optimize import least_cost_supply, max_throughput
+from supplynet.results import SupplyResult, ThroughputResult
+from supplynet.scenario import Scenario
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Fuel supply to Bamako over West African road corridors.")
+network_app = typer.Typer(no_args_is_help=True, help="Inspect or build networks.")
+app.add_typer(network_app, name="network")
+
+console = Console()
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class SolverName(StrEnum):
+    highs = "highs"
+    cbc = "cbc"
+
+
+NetworkOpt = Annotated[
+    Path | None,
+    typer.Option("--network", "-n", help="Network folder or .gpkg (default: embedded)."),
+]
+
+
+def _network(path: Path | None) -> Network:
+    return load_network(path)
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="INFO logging.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    network: NetworkOpt = None,
+    destination: Annotated[str, typer.Option(help="Destination node (id or name).")] = "bamako",
+    solver: Annotated[SolverName, typer.Option(help="LP solver.")] = SolverName.highs,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    out: Annotated[Path | None, typer.Option(help="Write result files to this folder.")] = None,
+) -> None:
+    """Run a scenario: fuel reaching the destination, corridor flows, bottlenecks, shortfalls."""
+    sc = Scenario.from_file(scenario)
+    net = _network(network)
+    baseline = max_throughput(net, None, destination, solver=solver.value)
+    flow = max_throughput(net, sc, destination, solver=solver.value)
+    supply = least_cost_supply(net, sc, solver=solver.value)
+    summary = {"scenario": sc.name, "description": sc.description, "network": net.name,
+               "baseline_delivered_m3_day": baseline.delivered_m3_day,
+               "throughput": flow.summary(), "least_cost_supply": supply.summary()}
+    if not math.isnan(baseline.delivered_m3_day) and baseline.delivered_m3_day > 0:
+        summary["share_of_baseline"] = flow.delivered_m3_day / baseline.delivered_m3_day
+    files = _render_files(summary, flow, supply, fmt)
+    if out is not None:
+        written = write_files(out, files)
+        if fmt is not Format.table:
+            console.print(f"wrote {len(written)} files to {out}", style="dim", stderr=True)
+    if fmt is Format.table:
+        _print_tables(sc, summary, flow, supply)
+        if out is not None:
+            console.print(f"[dim]wrote {len(files)} files to {out}[/dim]")
+    elif out is None:
+        sys.stdout.write(files["result.json"] if fmt is Format.json else _csv_stream(files))
+
+
+def _render_files(summary: dict[str, Any], flow: ThroughputResult, supply: SupplyResult,
+                  fmt: Format) -> dict[str, str]:
+    if fmt is Format.json:
+        doc = {"summary": _jsonable(summary)}
+        doc["throughput"] = json.loads(flow.to_json())
+        doc["least_cost_supply"] = json.loads(supply.to_json())
+        return {"result.json": json.dumps(doc, indent=2, ensure_ascii=False) + "\n"}
+    files = {"summary.json": json.dumps(_jsonable(summary), indent=2, ensure_ascii=False)}
+    for name, df in flow.tables().items():
+        files[f"throughput_{name}.csv"] = df.to_csv()
+    for name, df in supply.tables().items():
+        files[f"supply_{name}.csv"] = df.to_csv()
+    return files
+
+
+def _csv_stream(files: dict[str, str]) -> str:
+    parts = []
+    for name, text in files.items():
+        if name.endswith(".csv"):
+            parts.append(f"# {name.removesuffix('.csv')}\n{text}")
+    return "\n".join(parts)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 4)
+    return value
+
+
+def _fmt(value: Any, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float | int):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _print_tables(sc: Scenario, summary: dict[str, Any], flow: ThroughputResult,
+                  supply: SupplyResult) -> None:
+    console.print(f"[bold]Scenario[/bold] {sc.name}: {sc.description}".rstrip(": "))
+    console.print(f"[dim]network {summary['network']}, solver {flow.solver}; "
+                  "road data © OpenStreetMap contributors (ODbL)[/dim]")
+    if not flow.ok:
+        console.print(f"[red]max throughput LP status: {flow.status.value}[/red]")
+        return
+    head = Table(title=f"Fuel reaching {flow.destination}")
+    for col in ("delivered m3/day", "tankers/day", "baseline m3/day", "share of baseline"):
+        head.add_column(col, justify="right")
+    share = summary.get("share_of_baseline")
+    head.add_row(_fmt(flow.delivered_m3_day), _fmt(flow.summary()["delivered_tankers_day"], 1),
+                 _fmt(summary["baseline_delivered_m3_day"]),
+                 "-" if share is None else f"{share:.0%}")
+    console.print(head)
+
+    corridors = Table(title="Corridor flows (through each corridor's border posts)")
+    for col in ("corridor", "border posts", "into Mali m3/day", "max edge flow m3/day"):
+        corridors.add_column(col, justify="left" if col[0] in "cb" else "right")
+    for name, row in flow.corridor_flows.iterrows():
+        corridors.add_row(str(name), row["border_posts"] or "-", _fmt(row["into_mali_m3_day"]),
+                          _fmt(row["max_edge_flow_m3_day"]))
+    console.print(corridors)
+
+    cut = Table(title="Bottlenecks (saturated minimum cut)")
+    for col in ("element", "type", "name", "capacity m3/day", "flow m3/day"):
+        cut.add_column(col, justify="right" if "m3" in col else "left")
+    for _, row in flow.bottlenecks.iterrows():
+        cut.add_row(row["element"], row["type"], row["name"], _fmt(row["capacity_m3_day"]),
+                    _fmt(row["flow_m3_day"]))
+    console.print(cut)
+
+    if supply.ok:
+        demand = Table(title="Least-cost supply of demand nodes")
+        for col in ("node", "demand m3/day", "delivered m3/day", "shortfall m3/day", "met",
+                    "stock days at shortfall"):
+            demand.add_column(col, justify="left" if col == "node" else "right")
+        for _, row in supply.delivered.iterrows():
+            demand.add_row(row["name"], _fmt(row["demand_m3_day"]),
+                           _fmt(row["delivered_m3_day"]), _fmt(row["shortfall_m3_day"]),
+                           f"{row['met_share']:.0%}", _fmt(row["stock_days_at_shortfall"], 1))
+        console.print(demand)
+        s = supply.summary()
+        console.print(f"total shortfall {_fmt(s['shortfall_m3_day'])} m3/day of "
+                      f"{_fmt(s['demand_m3_day'])}; transport cost {_fmt(s['cost_per_day'])} "
+                      f"{s['currency']}/day")
+
+
+@network_app.command("info")
+def network_info(network: NetworkOpt = None) -> None:
+    """Sizes, totals and assumptions of a network."""
+    net = _network(network)
+    table = Table(title=f"Network {net.name}")
+    table.add_column("item")
+    table.add_column("value", justify="right")
+    for key, value in net.summary().items():
+        table.add_row(key, _fmt(value, 1 if isinstance(value, float) else 0))
+    console.print(table)
+
+
+@app.command()
+def corridors(network: NetworkOpt = None) -> None:
+    """List corridors with their length, border posts and road refs."""
+    net = _network(network)
+    edges = net.edges
+    table = Table(title="Corridors")
+    for col in ("corridor", "road km", "segments", "border posts", "roads"):
+        table.add_column(col, justify="right" if col in ("road km", "segments") else "left")
+    kinds = net.nodes["kind"]
+    for name, ids in net.corridors.items():
+        fwd = edges.loc[ids].drop_duplicates("road_id")
+        borders = sorted({n for n in pd.concat([fwd["u"], fwd["v"]]) if kinds[n] == "border"})
+        refs = ", ".join(sorted({r for r in fwd["ref"] if r}))
+        table.add_row(name, _fmt(float(fwd["length_km"].sum())), str(len(fwd)),
+                      ", ".join(borders) or "-", refs)
+    console.print(table)
+
+
+def _register_osm() -> None:
+    try:
+        from supplynet.osm.cli import build_command
+    except ImportError:  # pragma: no cover - the OSM extra is part of the install
+        return
+    network_app.command("build")(build_command)
+
+
+_register_osm()
+
+
+def main() -> None:
+    """Entry point: run the app; bad input -> one line on stderr, exit status 2."""
+    try:
+        code = app(standalone_mode=False)
+    except SupplynetError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(2)
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(1)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    if isinstance(code, int) and code:
+        sys.exit(code)

@@ -1,0 +1,80 @@
+"""Exceptions raised by supplynet.
+
+Every error carries a one-line message that names the culprit (file, key, value) and,
+where there is one, the way out (the allowed values or the closest valid name). The CLI
+prints that line and exits with status 2.
+
+Hierarchy::
+
+    SupplynetError
+    ├── DataError       bad or missing network / assumption data, unreadable files
+    ├── ScenarioError   a scenario that does not validate against the network
+    ├── SolverError     a missing or failing LP solver
+    └── InfeasibleError raised only on request; results normally carry the status
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "DataError",
+    "InfeasibleError",
+    "ScenarioError",
+    "SolverError",
+    "SupplynetError",
+    "closest",
+]
+
+
+class SupplynetError(Exception):
+    """Base class of all supplynet errors."""
+
+
+class DataError(SupplynetError, ValueError):
+    """Network, assumption or OSM input that cannot be used as given."""
+
+
+class ScenarioError(SupplynetError, ValueError):
+    """A scenario file or object that does not validate."""
+
+
+class SolverError(SupplynetError, RuntimeError):
+    """The requested LP solver is missing or failed to run."""
+
+
+class InfeasibleError(SupplynetError, RuntimeError):
+    """An LP has no feasible solution (raised only by ``Result.raise_for_status``)."""
+
+
+def closest(value: str, choices: Iterable[str], *, n: int = 3) -> str:
+    """Describe the closest valid names to ``value`` for an error message.
+
+    Parameters
+    ----------
+    value : str
+        The name the user gave.
+    choices : iterable of str
+        The valid names.
+    n : int, optional
+        How many close matches to show.
+
+    Returns
+    -------
+    str
+        ``"did you mean 'a', 'b'?"`` or, with no close match, a short list of valid names.
+
+    Examples
+    --------
+    >>> closest("dakar-kays", ["dakar-kayes", "dakar-kita"])
+    "did you mean 'dakar-kayes', 'dakar-kita'?"
+    """
+    pool = sorted(set(choices))
+    lowered = {c.lower(): c for c in pool}
+    matches = difflib.get_close_matches(value.lower(), list(lowered), n=n, cutoff=0.5)
+    if matches:
+        return "did you mean " + ", ".join(repr(lowered[m]) for m in matches) + "?"
+    shown = ", ".join(repr(c) for c in pool[:8])
+    more = f" (+{len(pool) - 8} more)" if len(pool) > 8 else ""
+    return f"valid names: {shown}{more}"

@@ -1,0 +1,163 @@
+"""Reading and writing networks: the project's CSV folder schema and GeoPackage.
+
+Writes are atomic: files go to a temporary sibling first and are moved into place only
+when complete, so a failed write leaves any earlier output intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from supplynet.errors import DataError
+
+if TYPE_CHECKING:
+    from supplynet.network import Network
+
+__all__ = [
+    "atomic_dir",
+    "atomic_file",
+    "read_geopackage",
+    "write_csv_folder",
+    "write_files",
+    "write_geopackage",
+]
+
+logger = logging.getLogger(__name__)
+
+_GRAPH_KEYS = ("tanker_m3", "cost_per_m3_km", "unmet_penalty_per_m3", "currency", "attribution")
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it onto ``path`` only on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix,
+                               dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def atomic_dir(path: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; swap it in for ``path`` only on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        yield tmp
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
+            os.replace(path, old / path.name)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
+    """Write several text files into ``folder``, all of them or none.
+
+    Every file is first written in full to a staging folder inside ``folder``; only when
+    all are written are they moved onto their final names. Other files in ``folder`` are
+    left alone, and a failure before the move leaves earlier outputs intact.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".supplynet-staging-", dir=folder))
+    try:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        for name in files:
+            os.replace(staging / name, folder / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [folder / name for name in files]
+
+
+def _assumption_rows(net: Network) -> pd.DataFrame:
+    G = net.graph
+    return pd.DataFrame(
+        [{"key": k, "value": G.graph[k], "unit": "", "source": "saved with the network"}
+         for k in _GRAPH_KEYS if k in G.graph and k != "attribution"]
+    )
+
+
+def write_csv_folder(net: Network, path: Path) -> None:
+    """Write ``nodes.csv``, ``edges.csv`` and ``assumptions.csv`` into folder ``path``."""
+    from supplynet.network import iter_node_rows, roads_table
+
+    if path.exists() and not path.is_dir():
+        raise DataError(f"{path}: exists and is not a folder")
+    with atomic_dir(path) as tmp:
+        pd.DataFrame(list(iter_node_rows(net))).to_csv(tmp / "nodes.csv", index=False)
+        roads_table(net).to_csv(tmp / "edges.csv", index=False)
+        _assumption_rows(net).to_csv(tmp / "assumptions.csv", index=False)
+        attribution = net.graph.graph.get("attribution", "")
+        (tmp / "ATTRIBUTION.txt").write_text(f"{attribution}\n", encoding="utf-8")
+    logger.info("Saved network %r to %s", net.name, path)
+
+
+def write_geopackage(net: Network, path: Path) -> None:
+    """Write layers ``nodes`` (points), ``edges`` (lines) and ``assumptions`` to a .gpkg."""
+    import geopandas as gpd
+    import pyogrio
+    from shapely import wkt
+
+    from supplynet.network import iter_node_rows, roads_table
+
+    nodes = pd.DataFrame(list(iter_node_rows(net)))
+    nodes_gdf = gpd.GeoDataFrame(nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]),
+                                 crs="EPSG:4326")
+    roads = roads_table(net)
+    roads_gdf = gpd.GeoDataFrame(roads.drop(columns="geometry"),
+                                 geometry=[wkt.loads(g) for g in roads["geometry"]],
+                                 crs="EPSG:4326")
+    with atomic_file(path) as tmp:
+        nodes_gdf.to_file(tmp, layer="nodes", driver="GPKG", engine="pyogrio")
+        roads_gdf.to_file(tmp, layer="edges", driver="GPKG", engine="pyogrio")
+        meta = _assumption_rows(net)
+        meta.loc[len(meta)] = ["attribution", net.graph.graph.get("attribution", ""), "", ""]
+        meta.loc[len(meta)] = ["name", net.name, "", ""]
+        pyogrio.write_dataframe(meta.astype(str), tmp, layer="assumptions", driver="GPKG")
+    logger.info("Saved network %r to %s", net.name, path)
+
+
+def read_geopackage(path: Path) -> Network:
+    """Read a GeoPackage written by :func:`write_geopackage`."""
+    import pyogrio
+
+    from supplynet.network import Network
+
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    try:
+        layers = {name for name, _ in pyogrio.list_layers(path)}
+        if missing := {"nodes", "edges"} - layers:
+            raise DataError(f"{path}: missing layer(s) {', '.join(sorted(missing))}")
+        nodes = pyogrio.read_dataframe(path, layer="nodes")
+        edges = pyogrio.read_dataframe(path, layer="edges")
+        meta = (pyogrio.read_dataframe(path, layer="assumptions", read_geometry=False)
+                if "assumptions" in layers else pd.DataFrame(columns=["key", "value"]))
+    except pyogrio.errors.DataSourceError as exc:
+        raise DataError(f"{path}: not a readable GeoPackage ({exc})") from None
+    values = dict(zip(meta["key"], meta["value"], strict=True))
+    name = values.pop("name", path.stem)
+    values.pop("attribution", None)
+    nodes = pd.DataFrame(nodes.drop(columns="geometry"))
+    edges = pd.DataFrame(edges.assign(geometry=edges.geometry.to_wkt()))
+    return Network.from_tables(nodes, edges, name=name, assumptions=values, source=str(path))

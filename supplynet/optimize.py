@@ -1,0 +1,233 @@
+"""The public analyses: build the LP, solve it, read the solution into a typed Result."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from supplynet.bottlenecks import saturated_cut
+from supplynet.formulations import build_least_cost_supply, build_max_throughput
+from supplynet.formulations.common import Incidence
+from supplynet.network import Network
+from supplynet.results import SupplyResult, ThroughputResult
+from supplynet.scenario import Scenario
+from supplynet.solvers import Status, solve
+
+__all__ = ["least_cost_supply", "max_throughput"]
+
+logger = logging.getLogger(__name__)
+
+_EDGE_COLUMNS = ["u", "v", "road_id", "corridors", "capacity_m3_day", "flow_m3_day",
+                 "utilisation"]
+_DELIVERED_COLUMNS = ["node_id", "name", "demand_m3_day", "delivered_m3_day",
+                      "shortfall_m3_day", "met_share", "stock_m3", "stock_days_at_shortfall"]
+_NODE_COLUMNS = ["name", "kind", "throughput_m3_day", "capacity_m3_day", "supply_m3_day"]
+
+
+def max_throughput(
+    net: Network,
+    scenario: Scenario | None = None,
+    destination: str = "bamako",
+    *,
+    solver: str | None = None,
+    time_limit_s: float | None = None,
+) -> ThroughputResult:
+    """Maximum fuel per day that reaches ``destination`` from every supply point.
+
+    Parameters
+    ----------
+    net : Network
+        The network (not modified).
+    scenario : Scenario, optional
+        Blockages and capacity changes to apply first; ``None`` is the baseline.
+    destination : str
+        Node id or name (``"Bamako"``).
+    solver : {"highs", "cbc"}, optional
+        LP solver; default HiGHS in-process.
+    time_limit_s : float, optional
+        Solver time limit.
+
+    Returns
+    -------
+    ThroughputResult
+        ``delivered_m3_day``, ``edge_flows``, ``bottlenecks`` (the saturated min cut),
+        ``corridor_flows``; a non-optimal status carries NaN figures.
+
+    Examples
+    --------
+    >>> import supplynet as sn
+    >>> net = sn.load_network()
+    >>> res = sn.max_throughput(net, destination="Bamako")
+    >>> res.status.value, res.delivered_m3_day > 1000
+    ('optimal', True)
+    """
+    scenario = scenario or Scenario(name="baseline")
+    applied = scenario.apply(net)
+    target = applied.node_id(destination)
+    G = applied.graph
+    lp = build_max_throughput(G, target)
+    info = solve(lp.problem, solver, time_limit_s=time_limit_s)
+    base: dict[str, Any] = {"status": info.status, "scenario": scenario.name,
+                            "solver": info.solver, "solve_time_s": info.solve_time_s,
+                            "assumptions": dict(G.graph), "destination": target}
+    if info.status is not Status.OPTIMAL:
+        return ThroughputResult(edge_flows=pd.DataFrame(columns=_EDGE_COLUMNS),
+                                node_flows=pd.DataFrame(columns=_NODE_COLUMNS), **base)
+    flows = cancel_opposing_flows(G, {e: _value(x) for e, x in lp.flow.items()})
+    supply_used = {n: _value(s) for n, s in lp.supply.items()}
+    delivered = _value(lp.delivered)
+    node_flows = _node_flows(G, lp.incidence, flows, supply_used)
+    result = ThroughputResult(
+        edge_flows=_edge_flows(G, flows),
+        node_flows=node_flows,
+        delivered_m3_day=delivered,
+        bottlenecks=saturated_cut(G, flows, supply_used),
+        corridor_flows=_corridor_flows(applied, flows, node_flows),
+        **base,
+    )
+    logger.info("max_throughput %s -> %s: %.1f m3/day", scenario.name, target, delivered)
+    return result
+
+
+def least_cost_supply(
+    net: Network,
+    scenario: Scenario | None = None,
+    *,
+    solver: str | None = None,
+    penalty_per_m3: float | None = None,
+    time_limit_s: float | None = None,
+) -> SupplyResult:
+    """Meet every node's daily demand at least cost; report shortfall where it cannot.
+
+    Parameters
+    ----------
+    net : Network
+        The network (not modified).
+    scenario : Scenario, optional
+        Blockages, capacity and demand changes; ``None`` is the baseline.
+    solver : {"highs", "cbc"}, optional
+        LP solver.
+    penalty_per_m3 : float, optional
+        Cost of unmet demand per m3; default the ``unmet_penalty_per_m3`` assumption.
+
+    Returns
+    -------
+    SupplyResult
+        ``delivered`` (by demand node), ``shortfall``, ``cost`` (transport and border
+        cost per day, penalty excluded).
+
+    Examples
+    --------
+    >>> import supplynet as sn
+    >>> res = sn.least_cost_supply(sn.load_network())
+    >>> res.status.value
+    'optimal'
+    """
+    scenario = scenario or Scenario(name="baseline")
+    applied = scenario.apply(net)
+    G = applied.graph
+    lp = build_least_cost_supply(G, penalty_per_m3=penalty_per_m3)
+    info = solve(lp.problem, solver, time_limit_s=time_limit_s)
+    base: dict[str, Any] = {"status": info.status, "scenario": scenario.name,
+                            "solver": info.solver, "solve_time_s": info.solve_time_s,
+                            "assumptions": dict(G.graph)}
+    if info.status is not Status.OPTIMAL:
+        return SupplyResult(edge_flows=pd.DataFrame(columns=_EDGE_COLUMNS),
+                            node_flows=pd.DataFrame(columns=_NODE_COLUMNS), **base)
+    flows = {e: _value(x) for e, x in lp.flow.items()}
+    supply_used = {n: _value(s) for n, s in lp.supply.items()}
+    unmet = {n: _value(u) for n, u in lp.unmet.items()}
+    rows = []
+    for n, u in unmet.items():
+        demand = float(G.nodes[n]["demand_m3_day"])
+        stock = G.nodes[n].get("stock_m3")
+        rows.append({"node_id": n, "name": G.nodes[n].get("name", n), "demand_m3_day": demand,
+                     "delivered_m3_day": demand - u, "shortfall_m3_day": u,
+                     "met_share": (demand - u) / demand if demand else 1.0,
+                     "stock_m3": stock, "stock_days_at_shortfall": _days(stock, u)})
+    delivered = pd.DataFrame(rows, columns=_DELIVERED_COLUMNS).set_index("node_id")
+    penalty_cost = lp.penalty_per_m3 * sum(unmet.values())
+    return SupplyResult(
+        edge_flows=_edge_flows(G, flows),
+        node_flows=_node_flows(G, lp.incidence, flows, supply_used),
+        delivered=delivered,
+        shortfall=delivered["shortfall_m3_day"].rename("shortfall_m3_day"),
+        cost=float(_value(lp.transport_cost)),
+        penalty_cost=float(penalty_cost),
+        **base,
+    )
+
+
+def _days(stock_m3: float | None, shortfall_m3_day: float) -> float:
+    """Days a stock covers a daily shortfall (inf with no shortfall, NaN with no stock)."""
+    if stock_m3 is None:
+        return math.nan
+    return math.inf if shortfall_m3_day <= 0 else float(stock_m3) / shortfall_m3_day
+
+
+def _value(x: Any) -> float:
+    value = x.value() if hasattr(x, "value") else x
+    return 0.0 if value is None or abs(value) < 1e-9 else float(value)
+
+
+def cancel_opposing_flows(G: nx.MultiDiGraph, flows: dict[str, float]) -> dict[str, float]:
+    """Net out flow carried both ways on one road (arcs ``e`` and ``e_rev``).
+
+    The result is still a feasible flow of the same value: capacities and node throughputs
+    only go down, and conservation is kept.
+    """
+    by_road: dict[str, list[str]] = {}
+    for _, _, key, d in G.edges(keys=True, data=True):
+        by_road.setdefault(d.get("road_id", key), []).append(key)
+    out = dict(flows)
+    for keys in by_road.values():
+        if len(keys) == 2:
+            a, b = keys
+            common = min(out.get(a, 0.0), out.get(b, 0.0))
+            out[a] = out.get(a, 0.0) - common
+            out[b] = out.get(b, 0.0) - common
+    return out
+
+
+def _edge_flows(G: nx.MultiDiGraph, flows: dict[str, float]) -> pd.DataFrame:
+    rows = []
+    for u, v, key, d in G.edges(keys=True, data=True):
+        cap = float(d["capacity_m3_day"])
+        flow = flows.get(key, 0.0)
+        rows.append({"edge_id": key, "u": u, "v": v, "road_id": d.get("road_id", key),
+                     "corridors": ";".join(d.get("corridors", ())), "capacity_m3_day": cap,
+                     "flow_m3_day": flow, "utilisation": flow / cap if cap > 0 else math.nan})
+    return pd.DataFrame(rows, columns=["edge_id", *_EDGE_COLUMNS]).set_index("edge_id")
+
+
+def _node_flows(G: nx.MultiDiGraph, inc: Incidence, flows: dict[str, float],
+                supply_used: dict[Any, float]) -> pd.DataFrame:
+    rows = []
+    for n, d in G.nodes(data=True):
+        through = supply_used.get(n, 0.0) + sum(flows[e] for e in inc.into[n])
+        rows.append({"node_id": n, "name": d.get("name", n), "kind": d.get("kind"),
+                     "throughput_m3_day": through, "capacity_m3_day": d.get("capacity_m3_day"),
+                     "supply_m3_day": supply_used.get(n, 0.0)})
+    return pd.DataFrame(rows, columns=["node_id", *_NODE_COLUMNS]).set_index("node_id")
+
+
+def _corridor_flows(net: Network, flows: dict[str, float],
+                    node_flows: pd.DataFrame) -> pd.DataFrame:
+    G = net.graph
+    rows = []
+    for corridor, edge_ids in net.corridors.items():
+        borders: set[Any] = set()
+        for e in edge_ids:
+            u, v = net.edge_endpoints(e)
+            borders.update(n for n in (u, v) if G.nodes[n].get("kind") == "border")
+        into_mali = float(node_flows.loc[sorted(borders), "throughput_m3_day"].sum()) \
+            if borders else math.nan
+        rows.append({"corridor": corridor, "border_posts": ";".join(sorted(borders)),
+                     "into_mali_m3_day": into_mali,
+                     "max_edge_flow_m3_day": max(flows.get(e, 0.0) for e in edge_ids)})
+    return pd.DataFrame(rows, columns=["corridor", "border_posts", "into_mali_m3_day",
+                                       "max_edge_flow_m3_day"]).set_index("corridor")

@@ -1,0 +1,183 @@
+"""Typed results of the LPs: status, headline figures and pandas tables keyed by id.
+
+A result whose status is not ``optimal`` carries NaN figures and empty tables; call
+:meth:`Result.raise_for_status` to turn that into an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from supplynet.errors import InfeasibleError
+from supplynet.solvers import Status
+
+__all__ = ["Result", "SupplyResult", "ThroughputResult"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """Fields every LP result has.
+
+    Attributes
+    ----------
+    status : Status
+        ``optimal``, ``infeasible``, ``unbounded``, ``not_solved`` or ``undefined``.
+    scenario : str
+        The scenario's name.
+    solver : str
+        The solver that produced it.
+    solve_time_s : float
+        Solver wall time.
+    edge_flows : DataFrame
+        Indexed by edge id: ``u, v, road_id, corridors, capacity_m3_day, flow_m3_day,
+        utilisation``.
+    node_flows : DataFrame
+        Indexed by node id: ``name, kind, throughput_m3_day, capacity_m3_day,
+        supply_m3_day`` (supply used), and for least-cost results demand columns.
+    """
+
+    status: Status
+    scenario: str
+    solver: str
+    solve_time_s: float
+    edge_flows: pd.DataFrame = field(repr=False)
+    node_flows: pd.DataFrame = field(repr=False)
+    assumptions: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when the LP was solved to optimality."""
+        return self.status is Status.OPTIMAL
+
+    def raise_for_status(self) -> None:
+        """Raise :class:`InfeasibleError` unless the status is optimal."""
+        if not self.ok:
+            raise InfeasibleError(f"scenario {self.scenario!r}: LP status {self.status.value}")
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures as plain Python values (for JSON and tables)."""
+        return {"status": self.status.value, "scenario": self.scenario, "solver": self.solver,
+                "solve_time_s": round(self.solve_time_s, 4)}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Named tables to write out (``edge_flows``, ``node_flows`` ...)."""
+        return {"edge_flows": self.edge_flows, "node_flows": self.node_flows}
+
+    def to_json(self) -> str:
+        """The summary and all tables as one JSON document."""
+        doc: dict[str, Any] = {"summary": _plain(self.summary())}
+        for name, df in self.tables().items():
+            doc[name] = json.loads(df.reset_index().to_json(orient="records", force_ascii=False))
+        return json.dumps(doc, indent=2, ensure_ascii=False)
+
+    def files(self, *, fmt: str = "csv", prefix: str = "") -> dict[str, str]:
+        """The result rendered as ``{file name: text}``.
+
+        ``fmt="csv"``: ``summary.json`` and one CSV per table; ``fmt="json"``: one
+        ``result.json`` with everything.
+        """
+        if fmt == "json":
+            return {f"{prefix}result.json": self.to_json()}
+        out = {f"{prefix}summary.json": json.dumps(_plain(self.summary()), indent=2,
+                                                   ensure_ascii=False)}
+        for name, df in self.tables().items():
+            out[f"{prefix}{name}.csv"] = df.to_csv()
+        return out
+
+    def write(self, folder: str | Path, *, fmt: str = "csv") -> list[Path]:
+        """Write the result into ``folder``: all files whole, or none (see :meth:`files`)."""
+        from supplynet.io import write_files
+
+        return write_files(Path(folder), self.files(fmt=fmt))
+
+
+@dataclass(frozen=True)
+class ThroughputResult(Result):
+    """Result of :func:`supplynet.max_throughput`.
+
+    Attributes
+    ----------
+    destination : str
+        Node id that receives the fuel.
+    delivered_m3_day : float
+        Fuel per day reaching the destination (NaN unless optimal).
+    bottlenecks : DataFrame
+        The saturated minimum cut: the arcs, node limits and port supplies whose
+        capacities add up to ``delivered_m3_day``. Columns ``element, type, name,
+        capacity_m3_day, flow_m3_day, corridors``.
+    corridor_flows : DataFrame
+        Indexed by corridor: ``border_posts``, ``into_mali_m3_day`` (flow through the
+        corridor's border posts), ``max_edge_flow_m3_day``.
+    """
+
+    destination: str = ""
+    delivered_m3_day: float = math.nan
+    bottlenecks: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    corridor_flows: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        return {**super().summary(), "destination": self.destination,
+                "delivered_m3_day": self.delivered_m3_day,
+                "delivered_tankers_day": self.delivered_m3_day / self.assumptions["tanker_m3"]
+                if "tanker_m3" in self.assumptions else None}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {**super().tables(), "bottlenecks": self.bottlenecks,
+                "corridor_flows": self.corridor_flows}
+
+
+@dataclass(frozen=True)
+class SupplyResult(Result):
+    """Result of :func:`supplynet.least_cost_supply`.
+
+    Attributes
+    ----------
+    delivered : DataFrame
+        Indexed by demand node: ``name, demand_m3_day, delivered_m3_day, shortfall_m3_day,
+        met_share``.
+    shortfall : Series
+        Unmet demand (m3/day) by demand node.
+    cost : float
+        Transport and border cost per day of the delivered fuel (penalty excluded), in the
+        network's currency.
+    penalty_cost : float
+        Penalty charged for unmet demand.
+    """
+
+    delivered: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    shortfall: pd.Series = field(default_factory=pd.Series, repr=False)
+    cost: float = math.nan
+    penalty_cost: float = math.nan
+
+    @property
+    def total_shortfall_m3_day(self) -> float:
+        """Sum of unmet demand."""
+        return float(self.shortfall.sum()) if self.ok else math.nan
+
+    def summary(self) -> dict[str, Any]:
+        total = float(self.delivered["demand_m3_day"].sum()) if self.ok else math.nan
+        return {**super().summary(), "demand_m3_day": total,
+                "delivered_m3_day": float(self.delivered["delivered_m3_day"].sum())
+                if self.ok else math.nan,
+                "shortfall_m3_day": self.total_shortfall_m3_day,
+                "cost_per_day": self.cost,
+                "currency": self.assumptions.get("currency", "")}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {**super().tables(), "delivered": self.delivered}
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in values.items():
+        if isinstance(v, float):
+            out[k] = None if math.isnan(v) else round(v, 6)
+        else:
+            out[k] = v
+    return out
