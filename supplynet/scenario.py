@@ -16,6 +16,9 @@ Semantics
                         factor multiplies its ``capacity_m3_day``; a node factor multiplies
                         its supply and throughput limit (a node without a limit gets one:
                         ``factor`` times what its incoming roads and supply can bring)
+``capacity_limits_m3_day``  ``{name: m3/day}``; caps a corridor's arcs, an edge, or a node's
+                        throughput at an absolute figure (escorted convoys only, say);
+                        the lower of the limit and the scaled capacity applies
 ``areas``               a circle (``center = [lon, lat]``, ``radius_km``) or a polygon
                         (``polygon = [[lon, lat], ...]`` or ``wkt``) with a ``factor``
                         (0 blocks) applied to the arcs crossing it and the nodes inside it
@@ -125,6 +128,7 @@ class Scenario(BaseModel):
     blocked_edges: list[str] = Field(default_factory=list)
     blocked_nodes: list[str] = Field(default_factory=list)
     capacity_factors: dict[str, float] = Field(default_factory=dict)
+    capacity_limits_m3_day: dict[str, float] = Field(default_factory=dict)
     areas: list[Area] = Field(default_factory=list)
     demand: dict[str, float] = Field(default_factory=dict)
     demand_factor: float = Field(1.0, ge=0)
@@ -137,6 +141,9 @@ class Scenario(BaseModel):
         for key, factor in self.capacity_factors.items():
             if not (factor >= 0 and math.isfinite(factor)):
                 raise ValueError(f"capacity_factors[{key!r}] = {factor} must be >= 0")
+        for key, limit in self.capacity_limits_m3_day.items():
+            if not (limit >= 0 and math.isfinite(limit)):
+                raise ValueError(f"capacity_limits_m3_day[{key!r}] = {limit} must be >= 0")
         for key, value in self.demand.items():
             if not (value >= 0 and math.isfinite(value)):
                 raise ValueError(f"demand[{key!r}] = {value} must be >= 0")
@@ -209,9 +216,16 @@ class Scenario(BaseModel):
         for name in self.blocked_nodes:
             scale_node(self._node(net, name, "blocked_nodes"), 0.0)
         for name, factor in self.capacity_factors.items():
-            kind, ids = self._resolve_any(net, name)
+            kind, ids = self._resolve_any(net, name, "capacity_factors")
             for ident in ids:
                 (scale_edge if kind == "edge" else scale_node)(ident, factor)
+        limits_edge: dict[str, float] = {}
+        limits_node: dict[str, float] = {}
+        for name, limit in self.capacity_limits_m3_day.items():
+            kind, ids = self._resolve_any(net, name, "capacity_limits_m3_day")
+            target = limits_edge if kind == "edge" else limits_node
+            for ident in ids:
+                target[ident] = min(limit, target.get(ident, math.inf))
         for area in self.areas:
             edges, nodes = _inside(net, area.geometry())
             logger.info("Area %r: %d arcs, %d nodes at factor %s",
@@ -226,14 +240,21 @@ class Scenario(BaseModel):
             G.edges[u, v, eid]["capacity_m3_day"] *= f
         for nid, f in factors_node.items():
             _scale_node(G, net.graph, nid, f)
+        for eid, limit in limits_edge.items():
+            u, v = net.edge_endpoints(eid)
+            data = G.edges[u, v, eid]
+            data["capacity_m3_day"] = min(data["capacity_m3_day"], limit)
+        for nid, limit in limits_node.items():
+            current = G.nodes[nid].get("capacity_m3_day")
+            G.nodes[nid]["capacity_m3_day"] = limit if current is None else min(current, limit)
         for name, value in self.demand.items():
             G.nodes[self._node(net, name, "demand")]["demand_m3_day"] = float(value)
         if self.demand_factor != 1.0:
             for _, d in G.nodes(data=True):
                 if d.get("demand_m3_day"):
                     d["demand_m3_day"] *= self.demand_factor
-        G.graph["scenario_changes"] = {"arcs_scaled": len(factors_edge),
-                                       "nodes_scaled": len(factors_node)}
+        G.graph["scenario_changes"] = {"arcs_changed": len(factors_edge.keys() | limits_edge),
+                                       "nodes_changed": len(factors_node.keys() | limits_node)}
         return net.with_graph(G)
 
     # ------------------------------------------------------------------ name look-ups
@@ -263,17 +284,17 @@ class Scenario(BaseModel):
             names = list(net.nodes.index) + list(net.nodes["name"])
             raise self._fail(key, name, "node", names) from None
 
-    def _resolve_any(self, net: Network, name: str) -> tuple[str, list[str]]:
+    def _resolve_any(self, net: Network, name: str, key: str) -> tuple[str, list[str]]:
         if name in net.corridors:
             return "edge", net.corridors[name]
         arcs = net.edges
         if name in arcs.index or (arcs["road_id"] == name).any():
-            return "edge", self._edge_ids(net, name, "capacity_factors")
+            return "edge", self._edge_ids(net, name, key)
         try:
             return "node", [net.node_id(name)]
         except DataError:
             choices = [*net.corridors, *arcs["road_id"].unique(), *net.nodes.index]
-            raise self._fail("capacity_factors", name, "corridor, edge or node",
+            raise self._fail(key, name, "corridor, edge or node",
                              choices) from None
 
 

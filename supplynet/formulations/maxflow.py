@@ -17,7 +17,7 @@ from supplynet.formulations.common import (
     supply_variables,
 )
 
-__all__ = ["MaxThroughputLP", "build_max_throughput"]
+__all__ = ["MaxThroughputLP", "build_max_throughput", "fix_delivery_minimise_km"]
 
 
 @dataclass
@@ -112,3 +112,26 @@ def _define_node_capacity(
         problem += (constraint, lp_name("nodecap", n))
         out[n] = problem.constraints[lp_name("nodecap", n)]
     return out
+
+
+def fix_delivery_minimise_km(lp: MaxThroughputLP, G: nx.MultiDiGraph,
+                             delivered_m3_day: float, *, rel_tol: float = 1e-9) -> None:
+    """Second phase: keep the maximum delivery, route it over the fewest m3-km.
+
+    A maximum flow is rarely unique: the solver may send fuel round cycles or over long
+    detours that carry the same total. This turns ``lp`` into
+
+    .. math::
+
+        \\min \\sum_e \\ell_e x_e \\quad \\text{s.t. the constraints above and }
+        d \\ge d^* (1 - \\epsilon)
+
+    so the reported edge flows are the shortest routing of the maximum throughput
+    :math:`d^*`. The bottleneck cut is the same for every maximum flow.
+    """
+    problem = lp.problem
+    problem.sense = pulp.LpMinimize
+    problem.setObjective(pulp.lpSum(float(G.edges[u, v, k]["length_km"]) * lp.flow[k]
+                                    for u, v, k in G.edges(keys=True)))
+    floor = max(0.0, delivered_m3_day * (1 - rel_tol) - 1e-7)
+    problem += (lp.delivered >= floor, "keep_max_delivery")
