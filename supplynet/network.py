@@ -154,7 +154,8 @@ class Network:
             Scalar assumptions (``tanker_m3``, ``cost_per_m3_km``, ``unmet_penalty_per_m3``,
             ``currency``); default the embedded ``assumptions.csv``.
         capacity_table : CapacityTable, optional
-            Road capacity table used for edges without ``capacity_m3_day``.
+            Road capacity table for edges without ``capacity_m3_day`` or ``travel_time_h``
+            (default: the embedded table, loaded only when needed).
         source : str
             Where the tables come from, named in error messages.
         """
@@ -172,10 +173,6 @@ class Network:
         G = nx.MultiDiGraph(**graph_attrs)
         where = f"{source}: " if source else ""
         _add_nodes(G, nodes, graph_attrs["tanker_m3"], where)
-        if capacity_table is None and "capacity_m3_day" not in edges.columns:
-            from supplynet.capacity import load_capacity_table
-
-            capacity_table = load_capacity_table(tanker_m3=graph_attrs["tanker_m3"])
         _add_edges(G, edges, capacity_table, where)
         net = cls.from_graph(G, name=name)
         logger.info("Loaded network %r: %d nodes, %d arcs, %d corridors",
@@ -361,6 +358,8 @@ class Network:
 
 # ---------------------------------------------------------------------- table readers
 def _records(df: pd.DataFrame, id_col: str, where: str) -> list[dict[str, Any]]:
+    if df.empty:
+        return []
     if id_col not in df.columns and df.index.name == id_col:
         df = df.reset_index()
     if id_col not in df.columns:
@@ -437,8 +436,9 @@ def _add_edges(G: nx.MultiDiGraph, edges: pd.DataFrame, capacity_table: Any, whe
         time_h = _number(row.get("travel_time_h"), f"{what} travel_time_h")
         if capacity is None or time_h is None:
             if capacity_table is None:
-                raise DataError(f"{what}: capacity_m3_day is missing and no road capacity "
-                                "table was given")
+                from supplynet.capacity import load_capacity_table
+
+                capacity_table = load_capacity_table(tanker_m3=G.graph["tanker_m3"])
             road = capacity_table.lookup(highway, surface, what=what)
             capacity = road.capacity_m3_day if capacity is None else capacity
             time_h = length / road.speed_kmh if time_h is None else time_h

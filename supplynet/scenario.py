@@ -270,11 +270,11 @@ class Scenario(BaseModel):
 
     def _edge_ids(self, net: Network, name: str, key: str) -> list[str]:
         arcs = net.edges
+        by_road = arcs.index[arcs["road_id"] == name].tolist()
+        if by_road:  # a road id names both directions
+            return by_road
         if name in arcs.index:
             return [name]
-        by_road = arcs.index[arcs["road_id"] == name].tolist()
-        if by_road:
-            return by_road
         raise self._fail(key, name, "edge", list(arcs.index))
 
     def _node(self, net: Network, name: str, key: str) -> str:

@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -77,7 +78,11 @@ def make_solver(
         solver: pulp.LpSolver = pulp.HiGHS(msg=msg, timeLimit=time_limit_s)
         hint = "install highspy (pip install highspy)"
     elif key == "cbc":
-        solver = pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit_s)
+        solver = pulp.COIN_CMD(msg=msg, timeLimit=time_limit_s)
+        if not solver.available():  # the CBC binary bundled with PuLP < 4
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                solver = pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit_s)
         hint = "install a PuLP build that ships CBC, or put cbc on PATH"
     else:
         raise SolverError(f"unknown solver {name!r}; allowed: {', '.join(SOLVERS)}")

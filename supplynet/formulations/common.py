@@ -39,7 +39,7 @@ def incidence(G: nx.MultiDiGraph) -> Incidence:
     return Incidence(into, out_of)
 
 
-def flow_variables(G: nx.MultiDiGraph) -> dict[str, pulp.LpVariable]:
+def flow_variables(problem: pulp.LpProblem, G: nx.MultiDiGraph) -> dict[str, pulp.LpVariable]:
     """One flow variable ``0 <= x_e <= capacity_m3_day`` per arc, named ``flow_<edge_id>``.
 
     A missing or negative capacity is an error naming the edge (never treated as infinite).
@@ -49,7 +49,7 @@ def flow_variables(G: nx.MultiDiGraph) -> dict[str, pulp.LpVariable]:
         cap = data.get("capacity_m3_day")
         if cap is None or not cap >= 0:
             raise DataError(f"edge {key!r} ({u}->{v}) has no valid capacity_m3_day ({cap!r})")
-        flow[key] = pulp.LpVariable(lp_name("flow", key), lowBound=0, upBound=float(cap))
+        flow[key] = problem.add_variable(lp_name("flow", key), lowBound=0, upBound=float(cap))
     return flow
 
 
@@ -64,10 +64,13 @@ def node_throughput(
     return expr
 
 
-def supply_variables(G: nx.MultiDiGraph) -> dict[Any, pulp.LpVariable]:
+def supply_variables(
+    problem: pulp.LpProblem, G: nx.MultiDiGraph
+) -> dict[Any, pulp.LpVariable]:
     """One variable ``0 <= s_v <= supply_m3_day`` per node that supplies fuel."""
     return {
-        n: pulp.LpVariable(lp_name("supply", n), lowBound=0, upBound=float(d["supply_m3_day"]))
+        n: problem.add_variable(lp_name("supply", n), lowBound=0,
+                                upBound=float(d["supply_m3_day"]))
         for n, d in G.nodes(data=True)
         if d.get("supply_m3_day")
     }

@@ -29,7 +29,7 @@ class MaxThroughputLP:
     flow: dict[str, pulp.LpVariable]
     supply: dict[Any, pulp.LpVariable]
     delivered: pulp.LpVariable
-    node_capacity: dict[Any, pulp.LpConstraint]
+    node_capacity: list[str]
     incidence: Incidence
 
 
@@ -75,9 +75,9 @@ def build_max_throughput(G: nx.MultiDiGraph, destination: Any) -> MaxThroughputL
     'optimal'
     """
     problem = pulp.LpProblem("max_throughput", pulp.LpMaximize)
-    flow = flow_variables(G)
-    supply = supply_variables(G)
-    delivered = pulp.LpVariable("delivered", lowBound=0)
+    flow = flow_variables(problem, G)
+    supply = supply_variables(problem, G)
+    delivered = problem.add_variable("delivered", lowBound=0)
     problem += delivered
     inc = incidence(G)
     _define_conservation(problem, G, inc, flow, supply, delivered, destination)
@@ -102,16 +102,15 @@ def _define_conservation(
 def _define_node_capacity(
     problem: pulp.LpProblem, G: nx.MultiDiGraph, inc: Incidence,
     flow: dict[str, pulp.LpVariable], supply: dict[Any, pulp.LpVariable],
-) -> dict[Any, pulp.LpConstraint]:
-    out = {}
+) -> list[str]:
+    names = []
     for n, d in G.nodes(data=True):
         cap = d.get("capacity_m3_day")
         if cap is None:
             continue
-        constraint = node_throughput(n, inc, flow, supply) <= float(cap)
-        problem += (constraint, lp_name("nodecap", n))
-        out[n] = problem.constraints[lp_name("nodecap", n)]
-    return out
+        names.append(lp_name("nodecap", n))
+        problem += (node_throughput(n, inc, flow, supply) <= float(cap), names[-1])
+    return names
 
 
 def fix_delivery_minimise_km(lp: MaxThroughputLP, G: nx.MultiDiGraph,

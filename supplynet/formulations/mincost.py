@@ -88,10 +88,11 @@ def build_least_cost_supply(
     if "cost_per_m3_km" not in G.graph:
         raise DataError("network has no cost_per_m3_km assumption")
     problem = pulp.LpProblem("least_cost_supply", pulp.LpMinimize)
-    flow = flow_variables(G)
-    supply = supply_variables(G)
+    flow = flow_variables(problem, G)
+    supply = supply_variables(problem, G)
     unmet = {
-        n: pulp.LpVariable(lp_name("unmet", n), lowBound=0, upBound=float(d["demand_m3_day"]))
+        n: problem.add_variable(lp_name("unmet", n), lowBound=0,
+                                upBound=float(d["demand_m3_day"]))
         for n, d in G.nodes(data=True)
         if d.get("demand_m3_day")
     }

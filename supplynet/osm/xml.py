@@ -1,0 +1,66 @@
+"""Reading a local ``.osm`` / ``.osm.bz2`` XML file through osmnx ``graph_from_xml``.
+
+osmnx parses the whole file into Python objects (fine for a town or a small extract);
+region-scale extracts are better read from ``.osm.pbf`` (:mod:`supplynet.osm.pbf`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import xml.sax
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from supplynet.errors import DataError
+from supplynet.osm.roads import RoadData, road_data_from_graph
+
+__all__ = ["read_xml", "useful_way_tags"]
+
+logger = logging.getLogger(__name__)
+
+_EXTRA_TAGS = ("highway", "surface", "lanes", "ref", "maxspeed", "oneway", "junction")
+
+
+@contextlib.contextmanager
+def useful_way_tags() -> Iterator[None]:
+    """Make osmnx keep the way tags the capacity table needs, for the ``with`` block."""
+    import osmnx as ox
+
+    saved = list(ox.settings.useful_tags_way)
+    ox.settings.useful_tags_way = list(dict.fromkeys([*saved, *_EXTRA_TAGS]))
+    try:
+        yield
+    finally:
+        ox.settings.useful_tags_way = saved
+
+
+def read_xml(path: str | Path, highways: Sequence[str]) -> RoadData:
+    """Read the ways of classes ``highways`` from an OSM XML file (optionally bz2).
+
+    Raises
+    ------
+    DataError
+        Missing, unreadable or truncated file, naming it.
+    """
+    import osmnx as ox
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: OSM file not found")
+    try:
+        with useful_way_tags():
+            G = ox.graph_from_xml(path, simplify=False, retain_all=True)
+    except xml.sax.SAXParseException as exc:
+        raise DataError(f"{path}: not valid OSM XML ({exc.getMessage()} at line "
+                        f"{exc.getLineNumber()}); is the file complete?") from None
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read OSM XML ({exc})") from None
+    except ox._errors.InsufficientResponseError:
+        raise DataError(f"{path}: no OSM nodes or ways in the file") from None
+    except (KeyError, ValueError) as exc:
+        raise DataError(f"{path}: malformed OSM XML ({type(exc).__name__}: {exc})") from None
+    data = road_data_from_graph(G, highways, source=str(path))
+    logger.info("Read %s: %d road segments of classes %s on %d nodes", path.name,
+                data.n_ways, ",".join(highways), data.n_nodes)
+    return data
