@@ -90,7 +90,7 @@ def run(
     if out is not None:
         written = write_files(out, files)
         if fmt is not Format.table:
-            console.print(f"wrote {len(written)} files to {out}", style="dim", stderr=True)
+            Console(stderr=True).print(f"wrote {len(written)} files to {out}", style="dim")
     if fmt is Format.table:
         _print_tables(sc, summary, flow, supply)
         if out is not None:
@@ -233,17 +233,20 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except SupplynetError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        sys.exit(2)
+        _fail(str(exc), 2)
     except typer.Abort:
-        sys.stderr.write("aborted\n")
-        sys.exit(1)
+        _fail("aborted", 1)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        # typer/click usage errors (bad option value, missing argument) carry these
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            _fail(exc.format_message().replace("\n", " "), int(exc.exit_code))
+        if hasattr(exc, "exit_code") and type(exc).__name__ == "Exit":
+            sys.exit(int(exc.exit_code))
         raise
     if isinstance(code, int) and code:
         sys.exit(code)
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    sys.exit(code)

@@ -159,5 +159,7 @@ def read_geopackage(path: Path) -> Network:
     name = values.pop("name", path.stem)
     values.pop("attribution", None)
     nodes = pd.DataFrame(nodes.drop(columns="geometry"))
-    edges = pd.DataFrame(edges.assign(geometry=edges.geometry.to_wkt()))
+    wkts = edges.geometry.to_wkt()
+    edges = pd.DataFrame(edges.drop(columns="geometry"))
+    edges["geometry"] = wkts
     return Network.from_tables(nodes, edges, name=name, assumptions=values, source=str(path))

@@ -332,4 +332,6 @@ def _describe(exc: ValidationError, source: str, data: dict[str, Any]) -> str:
     shown = "" if isinstance(value, dict) or value is data else f" = {value!r}"
     more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     msg = first["msg"].removeprefix("Value error, ")
-    return f"{where}{loc or 'scenario'}{shown}: {msg}{more}"
+    if not loc or isinstance(value, dict):
+        return f"{where}{(loc + ': ') if loc else ''}{msg}{more}"
+    return f"{where}{loc}{shown}: {msg}{more}"

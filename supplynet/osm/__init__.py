@@ -1,0 +1,15 @@
+"""OpenStreetMap ingest: Overpass (osmnx), ``.osm`` XML and ``.osm.pbf`` to a Network.
+
+The public entry is :func:`build_network_from_osm`; ``supplynet network build`` calls it.
+Modules, one per stage: :mod:`~supplynet.osm.overpass` (regions, cached download),
+:mod:`~supplynet.osm.xml`, :mod:`~supplynet.osm.pbf` (readers into
+:class:`~supplynet.osm.roads.RoadData`), :mod:`~supplynet.osm.facilities` (snapping, border
+crossings), :mod:`~supplynet.osm.contract` (degree-2 chain contraction),
+:mod:`~supplynet.osm.assemble` (capacities, graph), :mod:`~supplynet.osm.build` (stages).
+
+Road data © OpenStreetMap contributors (ODbL).
+"""
+
+from supplynet.osm.build import build_network_from_osm
+
+__all__ = ["build_network_from_osm"]

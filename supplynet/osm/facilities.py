@@ -1,0 +1,219 @@
+"""Facilities (ports, border posts, depots, demand nodes) on the OSM road graph.
+
+* :func:`load_facilities` reads the facility table: by default the embedded network's
+  nodes of kind ``port | border | depot | demand``, or the user's CSV / DataFrame with
+  ``node_id, name, kind, lon, lat`` and optional ``country, supply_m3_day,
+  capacity_m3_day`` (or ``capacity_trucks_day``, times the tanker size), ``demand_m3_day,
+  stock_m3, cost_per_m3``.
+* :func:`select_in_region` drops facilities outside the region with an INFO log line;
+  the destination must stay.
+* :func:`snap_facilities` finds each facility's nearest road node; farther than the
+  tolerance is an error naming the facility and the distance.
+* :func:`detect_border_crossings` finds where a road crosses a country boundary, given
+  country polygons with an ISO3 column.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from shapely import contains_xy, prepare
+from shapely.geometry.base import BaseGeometry
+
+from supplynet.errors import DataError, closest
+from supplynet.osm.roads import RoadData, haversine_km
+
+__all__ = [
+    "FACILITY_KINDS",
+    "detect_border_crossings",
+    "load_facilities",
+    "node_countries",
+    "select_in_region",
+    "snap_facilities",
+]
+
+logger = logging.getLogger(__name__)
+
+FACILITY_KINDS = ("port", "border", "depot", "demand")
+NUMERIC = ("supply_m3_day", "capacity_m3_day", "demand_m3_day", "stock_m3", "cost_per_m3")
+_ISO3_COLUMNS = ("iso3", "ISO3", "ISO_A3", "iso_a3", "ADM0_A3", "adm0_a3", "GID_0", "shapeGroup")
+
+
+def load_facilities(facilities: str | Path | pd.DataFrame | None, *,
+                    tanker_m3: float) -> pd.DataFrame:
+    """Read the facility table and return it indexed by ``node_id``.
+
+    Rows of other kinds (towns, junctions) are ignored. Capacities given in trucks/day
+    are converted to m3/day with ``tanker_m3``.
+    """
+    if facilities is None:
+        from supplynet.datasets import data_path
+
+        facilities = data_path("nodes.csv")
+    where = "facility table"
+    if isinstance(facilities, pd.DataFrame):
+        df = facilities.copy()
+    else:
+        path = Path(facilities)
+        where = str(path)
+        try:
+            df = pd.read_csv(path, dtype={"node_id": str, "kind": str, "country": str})
+        except FileNotFoundError:
+            raise DataError(f"{path}: facility table not found") from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise DataError(f"{path}: cannot read facility table: {exc}") from None
+    if "node_id" not in df.columns and df.index.name == "node_id":
+        df = df.reset_index()
+    missing = {"node_id", "kind", "lon", "lat"} - set(df.columns)
+    if missing:
+        raise DataError(f"{where}: missing column(s) {', '.join(sorted(missing))}")
+    df["node_id"] = df["node_id"].astype(str).str.strip()
+    if dupes := sorted(set(df["node_id"][df["node_id"].duplicated()])):
+        raise DataError(f"{where}: duplicate node_id {dupes[0]!r}")
+    df["kind"] = df["kind"].astype(str).str.strip().str.lower()
+    df = df[df["kind"].isin(FACILITY_KINDS)].copy()
+    for col in ("lon", "lat", *NUMERIC, "capacity_trucks_day"):
+        if col in df.columns:
+            values = pd.to_numeric(df[col], errors="coerce")
+            bad = values.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
+            if bad.any():
+                fid = df.loc[bad, "node_id"].iloc[0]
+                raise DataError(f"{where}: facility {fid!r}: {col} "
+                                f"{df.loc[bad, col].iloc[0]!r} is not a number")
+            df[col] = values
+        else:
+            df[col] = np.nan
+    if "capacity_trucks_day" in df.columns:
+        trucks = df["capacity_trucks_day"] * tanker_m3
+        df["capacity_m3_day"] = df["capacity_m3_day"].fillna(trucks)
+    bad_xy = df["lon"].isna() | df["lat"].isna() | ~df["lon"].between(-180, 180) \
+        | ~df["lat"].between(-90, 90)
+    if bad_xy.any():
+        raise DataError(f"{where}: facility {df.loc[bad_xy, 'node_id'].iloc[0]!r} has no "
+                        "valid lon/lat")
+    for col in ("name", "country"):
+        df[col] = df[col].fillna("").astype(str) if col in df.columns else ""
+    df["name"] = df["name"].where(df["name"] != "", df["node_id"])
+    return df.set_index("node_id")
+
+
+def select_in_region(fac: pd.DataFrame, region: BaseGeometry, destination: str,
+                     what: str) -> pd.DataFrame:
+    """Keep the facilities inside ``region``; the destination must be among them."""
+    if destination not in fac.index:
+        raise DataError(f"destination {destination!r} is not in the facility table; "
+                        f"{closest(destination, fac.index)}")
+    prepare(region)
+    inside = contains_xy(region, fac["lon"].to_numpy(), fac["lat"].to_numpy())
+    dropped = fac.index[~inside].tolist()
+    if not inside[fac.index.get_loc(destination)]:
+        raise DataError(f"destination {destination!r} lies outside the {what}; "
+                        "choose a region that contains it")
+    if dropped:
+        logger.info("Dropped %d facilities outside the %s: %s", len(dropped), what,
+                    ", ".join(dropped))
+    return fac[inside]
+
+
+def snap_facilities(fac: pd.DataFrame, data: RoadData, tolerance_km: float,
+                    road_nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest road node (position in ``data.node_ids``) of each facility, and distance.
+
+    Parameters
+    ----------
+    road_nodes : ndarray of int64
+        Positions of the nodes that lie on a kept road (the candidates).
+
+    Raises
+    ------
+    DataError
+        A facility farther than ``tolerance_km`` from every road, naming it.
+    """
+    if len(road_nodes) == 0:
+        raise DataError(f"{data.source}: no road nodes to attach facilities to")
+    lon, lat = data.lon[road_nodes], data.lat[road_nodes]
+    coslat = np.cos(np.radians(lat))
+    nearest = np.empty(len(fac), dtype=np.int64)
+    dist = np.empty(len(fac), dtype=np.float64)
+    for i, (fid, row) in enumerate(fac.iterrows()):
+        # equirectangular distance picks the candidate, haversine gives the figure
+        dx = (lon - row["lon"]) * coslat
+        j = int(np.argmin(dx * dx + (lat - row["lat"]) ** 2))
+        d = float(haversine_km(np.array([row["lon"]]), np.array([row["lat"]]),
+                               lon[j:j + 1], lat[j:j + 1])[0])
+        if d > tolerance_km:
+            raise DataError(f"facility {fid!r} ({row['name']}) is {d:.1f} km from the nearest "
+                            f"road of the requested classes (tolerance {tolerance_km:g} km); "
+                            "widen the road classes or raise the tolerance")
+        nearest[i], dist[i] = road_nodes[j], d
+    return nearest, dist
+
+
+def _iso3_column(gdf: Any) -> str:
+    for col in _ISO3_COLUMNS:
+        if col in gdf.columns:
+            return col
+    raise DataError(f"country boundaries need an ISO3 column (one of "
+                    f"{', '.join(_ISO3_COLUMNS[:4])}); found {', '.join(map(str, gdf.columns))}")
+
+
+def read_boundaries(boundaries: Any) -> list[tuple[str, BaseGeometry]]:
+    """Country polygons from a GeoDataFrame or a vector file, as ``(iso3, geometry)``."""
+    import geopandas as gpd
+    import pyogrio
+
+    if isinstance(boundaries, str | Path):
+        path = Path(boundaries)
+        if not path.is_file():
+            raise DataError(f"{path}: boundaries file not found")
+        try:
+            boundaries = gpd.read_file(path, engine="pyogrio")
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+            raise DataError(f"{path}: cannot read boundaries ({exc})") from None
+    if boundaries.crs is not None and not boundaries.crs.equals("EPSG:4326"):
+        boundaries = boundaries.to_crs("EPSG:4326")
+    col = _iso3_column(boundaries)
+    return [(str(iso), geom) for iso, geom in zip(boundaries[col], boundaries.geometry,
+                                                  strict=True) if geom is not None]
+
+
+def node_countries(data: RoadData, countries: list[tuple[str, BaseGeometry]]) -> np.ndarray:
+    """ISO3 code of the country each node lies in (``""`` outside all polygons)."""
+    out = np.full(data.n_nodes, "", dtype=object)
+    for iso, geom in countries:
+        west, south, east, north = geom.bounds
+        cand = np.flatnonzero((data.lon >= west) & (data.lon <= east)
+                              & (data.lat >= south) & (data.lat <= north))
+        if len(cand) == 0:
+            continue
+        prepare(geom)
+        inside = contains_xy(geom, data.lon[cand], data.lat[cand])
+        out[cand[inside]] = iso
+    return out
+
+
+def detect_border_crossings(data: RoadData, country: np.ndarray) -> list[tuple[int, str]]:
+    """Road nodes where a way passes into another country, with ``"A/B"`` labels.
+
+    The crossing node is the last node before the boundary along the way; Mali (``MLI``)
+    is written last (``"SEN/MLI"``), otherwise the countries are in travel order.
+    """
+    refs, offsets = data.refs, data.way_offsets
+    if len(refs) < 2:
+        return []
+    a, b = refs[:-1], refs[1:]
+    same_way = np.ones(len(a), dtype=bool)
+    same_way[offsets[1:-1] - 1] = False
+    ca, cb = country[a], country[b]
+    hits = np.flatnonzero(same_way & (ca != cb) & (ca != "") & (cb != ""))
+    found: dict[int, str] = {}
+    for i in hits.tolist():
+        pair = [str(ca[i]), str(cb[i])]
+        if pair[0] == "MLI":
+            pair.reverse()
+        found.setdefault(int(a[i]), "/".join(pair))
+    return sorted(found.items())

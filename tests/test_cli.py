@@ -1,0 +1,106 @@
+"""The command line: outputs, formats, files written whole, exit code 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from supplynet import cli
+
+BLOCKADE = "examples/scenarios/blockade_2025.toml"
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+            *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["supplynet", *args])
+    monkeypatch.setenv("COLUMNS", "200")
+    code = 0
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_table(capsys, monkeypatch) -> None:
+    code, out, _ = run_cli(capsys, monkeypatch, "run", BLOCKADE)
+    assert code == 0
+    for text in ("Fuel reaching bamako", "Corridor flows", "Bottlenecks", "Kidira/Diboli",
+                 "Least-cost supply", "OpenStreetMap"):
+        assert text in out
+
+
+def test_run_json_is_machine_readable(capsys, monkeypatch) -> None:
+    code, out, _ = run_cli(capsys, monkeypatch, "run", BLOCKADE, "--format", "json",
+                           "--solver", "cbc")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["summary"]["scenario"] == "blockade_2025"
+    delivered = doc["throughput"]["summary"]["delivered_m3_day"]
+    assert 0 < delivered < doc["summary"]["baseline_delivered_m3_day"]
+    assert {row["element"] for row in doc["throughput"]["bottlenecks"]} >= {"kidira_diboli"}
+
+
+def test_run_csv_to_stdout_and_files(capsys, monkeypatch, tmp_path: Path) -> None:
+    code, out, _ = run_cli(capsys, monkeypatch, "run", BLOCKADE, "--format", "csv")
+    assert code == 0 and "# throughput_edge_flows\nedge_id," in out
+    code, _, _ = run_cli(capsys, monkeypatch, "run", BLOCKADE, "-f", "csv", "--out",
+                         str(tmp_path / "res"))
+    names = {p.name for p in (tmp_path / "res").iterdir()}
+    assert {"summary.json", "throughput_edge_flows.csv", "throughput_bottlenecks.csv",
+            "throughput_corridor_flows.csv", "supply_delivered.csv"} <= names
+    summary = json.loads((tmp_path / "res" / "summary.json").read_text())
+    assert summary["throughput"]["status"] == "optimal"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["run", "missing.toml"], "missing.toml: scenario file not found"),
+        (["run", BLOCKADE, "--destination", "Bamakko"], "unknown node 'Bamakko'"),
+        (["run", BLOCKADE, "--network", "/nonexistent"], "/nonexistent"),
+        (["run", BLOCKADE, "--solver", "gurobi"], "gurobi"),
+        (["run", BLOCKADE, "--format", "xml"], "xml"),
+        (["network", "info", "--network", "/nonexistent"], "/nonexistent"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys, monkeypatch, args, needle) -> None:
+    code, _, err = run_cli(capsys, monkeypatch, *args)
+    assert code == 2
+    assert needle in err
+    assert "Traceback" not in err
+
+
+def test_bad_scenario_keeps_earlier_outputs(capsys, monkeypatch, tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    run_cli(capsys, monkeypatch, "run", BLOCKADE, "--out", str(out), "-f", "json")
+    before = (out / "result.json").read_bytes()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('blocked_corridors = ["nowhere"]\n')
+    code, _, err = run_cli(capsys, monkeypatch, "run", str(bad), "--out", str(out),
+                           "-f", "json")
+    assert code == 2 and "bad.toml: blocked_corridors: unknown corridor 'nowhere'" in err
+    assert (out / "result.json").read_bytes() == before
+    assert [p.name for p in out.iterdir()] == ["result.json"]
+
+
+def test_network_info_and_corridors(capsys, monkeypatch) -> None:
+    code, out, _ = run_cli(capsys, monkeypatch, "network", "info")
+    assert code == 0 and "west-africa-fuel-corridors" in out and "ports" in out
+    code, out, _ = run_cli(capsys, monkeypatch, "corridors")
+    assert code == 0 and "dakar-kayes" in out and "kidira_diboli" in out
+
+
+def test_console_script_subprocess(tmp_path: Path) -> None:
+    """The real entry point: exit status 2 and a single stderr line, no traceback."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = [\n")
+    proc = subprocess.run([sys.executable, "-m", "supplynet", "run", str(bad)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "not valid TOML" in proc.stderr

@@ -1,0 +1,157 @@
+"""The embedded network and the Network schema: contents, validation, save/load."""
+
+from __future__ import annotations
+
+import os
+
+import networkx as nx
+import pandas as pd
+import pytest
+from conftest import ASSUMPTIONS
+
+import supplynet as sn
+
+# Fastest road routes from Bamako in the reference network (Krantz 2024, OSRM on
+# OpenStreetMap; ../shared/reference/africa-road-network/README.md), km.
+REFERENCE_KM = {"dakar": 1281, "abidjan": 1207, "conakry": 998, "tema": 1614, "lome": 1770,
+                "cotonou": 2002, "nouakchott": 1444}
+
+
+def test_default_network_has_the_required_places(net: sn.Network) -> None:
+    nodes = net.nodes
+    ports = set(nodes.index[nodes["kind"] == "port"])
+    assert ports >= set(REFERENCE_KM)
+    borders = set(nodes.index[nodes["kind"] == "border"])
+    assert borders >= {"kidira_diboli", "kouremale", "zegoua_pogo", "heremakono_koloko",
+                       "koury_faramana", "gogui"}
+    assert nodes.loc["bamako", "kind"] == "depot"
+    for town in ("kayes", "sikasso", "segou", "mopti", "koutiala", "kita", "nioro", "gao",
+                 "tombouctou"):
+        assert nodes.loc[town, "demand_m3_day"] > 0, town
+    assert (nodes.loc[list(ports), "supply_m3_day"] > 0).all()
+    assert (nodes.loc[list(borders), "capacity_m3_day"] > 0).all()
+
+
+def test_every_edge_has_the_schema(net: sn.Network) -> None:
+    edges = net.edges
+    assert edges.index.is_unique
+    for col in ("length_km", "travel_time_h", "capacity_m3_day"):
+        assert (edges[col] > 0).all(), col
+    assert (edges["ref"] != "").all()
+    assert set(edges["highway"]) <= {"motorway", "trunk", "primary", "secondary", "tertiary",
+                                     "unclassified", "track"}
+    assert (edges["corridors"] != "").all()
+    assert (edges["countries"] != "").all()
+    # capacity follows the one table: tanker trucks/day by class x tanker size
+    table = sn.load_capacity_table()
+    for _, row in edges.iterrows():
+        assert row["capacity_m3_day"] == pytest.approx(
+            table.lookup(row["highway"], row["surface"]).capacity_m3_day)
+
+
+@pytest.mark.parametrize("port", sorted(REFERENCE_KM))
+def test_port_distances_agree_with_reference_within_10_percent(net: sn.Network,
+                                                               port: str) -> None:
+    km = nx.shortest_path_length(net.graph, port, "bamako", weight="length_km")
+    assert km == pytest.approx(REFERENCE_KM[port], rel=0.10)
+
+
+def test_dakar_via_kidira_matches_reference(net: sn.Network) -> None:
+    G = sn.Scenario(name="no-south", blocked_nodes=["moussala"]).apply(net).graph
+    H = nx.subgraph_view(G, filter_edge=lambda u, v, k: G.edges[u, v, k]["capacity_m3_day"] > 0)
+    km = nx.shortest_path_length(H, "dakar", "bamako", weight="length_km")
+    assert km == pytest.approx(1386, rel=0.10)
+
+
+def test_corridors_and_lookup(net: sn.Network) -> None:
+    assert {"dakar-kayes", "abidjan-sikasso", "conakry-kouremale",
+            "nouakchott-nioro"} <= set(net.corridors)
+    assert net.node_id("Zégoua/Pogo") == "zegoua_pogo"
+    assert net.node_id("KAYES") == "kayes"
+    with pytest.raises(sn.DataError, match="did you mean"):
+        net.node_id("Kaies")
+    assert net.edge_endpoints("kayes_diema") == ("kayes", "diema")
+    assert net.edge_endpoints("kayes_diema_rev") == ("diema", "kayes")
+
+
+def test_summary_and_attribution(net: sn.Network) -> None:
+    s = net.summary()
+    assert s["ports"] >= 7 and s["borders"] >= 6
+    assert s["arcs"] == net.graph.number_of_edges()
+    assert "OpenStreetMap" in s["attribution"]
+
+
+def _tiny(**edge_overrides: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    nodes = pd.DataFrame([
+        {"node_id": "a", "name": "A", "kind": "port", "lon": 0, "lat": 0, "supply_m3_day": 10},
+        {"node_id": "b", "name": "B", "kind": "depot", "lon": 1, "lat": 0},
+    ])
+    edge = {"edge_id": "ab", "u": "a", "v": "b", "length_km": 100, "highway": "trunk",
+            "surface": "paved", "corridors": "x"}
+    edge.update(edge_overrides)
+    return nodes, pd.DataFrame([edge])
+
+
+def test_capacity_from_table_and_missing_class_named() -> None:
+    nodes, edges = _tiny()
+    net = sn.Network.from_tables(nodes, edges, assumptions=ASSUMPTIONS)
+    expected = sn.load_capacity_table(tanker_m3=40).lookup("trunk", "paved")
+    assert net.edges.loc["ab", "capacity_m3_day"] == pytest.approx(expected.capacity_m3_day)
+    assert net.edges.loc["ab", "travel_time_h"] == pytest.approx(100 / expected.speed_kmh)
+    nodes, edges = _tiny(highway="runway")
+    with pytest.raises(sn.DataError, match=r"edge 'ab'.*highway='runway'"):
+        sn.Network.from_tables(nodes, edges, assumptions=ASSUMPTIONS, source="my.csv")
+
+
+def test_validation_names_every_culprit() -> None:
+    nodes, edges = _tiny(capacity_m3_day=-5)
+    nodes.loc[1, "kind"] = "harbour"
+    with pytest.raises(sn.DataError) as err:
+        sn.Network.from_tables(nodes, edges, assumptions=ASSUMPTIONS)
+    msg = str(err.value)
+    assert msg.startswith("network") and "3 problem(s)" in msg
+    assert "'harbour'" in msg and "edge 'ab'" in msg and "\n" not in msg
+    nodes, edges = _tiny(v="nowhere")
+    with pytest.raises(sn.DataError, match="unknown node 'nowhere'"):
+        sn.Network.from_tables(nodes, edges, assumptions=ASSUMPTIONS)
+
+
+def test_missing_files_are_named(tmp_path) -> None:
+    with pytest.raises(sn.DataError, match="nodes.csv: file not found"):
+        sn.load_network(tmp_path)
+    with pytest.raises(sn.DataError, match="not a network folder"):
+        sn.load_network(tmp_path / "nope.txt")
+
+
+@pytest.mark.parametrize("suffix", ["", ".gpkg"])
+def test_save_load_roundtrip(net: sn.Network, tmp_path, suffix: str) -> None:
+    path = tmp_path / f"saved{suffix}"
+    net.save(path)
+    back = sn.load_network(path)
+    assert back.nodes.index.equals(net.nodes.index)
+    pd.testing.assert_frame_equal(back.edges.sort_index()[["u", "v", "length_km",
+                                                           "capacity_m3_day"]],
+                                  net.edges.sort_index()[["u", "v", "length_km",
+                                                          "capacity_m3_day"]])
+    assert back.nodes["capacity_m3_day"].fillna(-1).equals(net.nodes["capacity_m3_day"]
+                                                           .fillna(-1))
+    assert back.corridors == net.corridors
+    assert sn.max_throughput(back).delivered_m3_day == pytest.approx(
+        sn.max_throughput(net).delivered_m3_day)
+
+
+def test_failed_save_leaves_earlier_output_intact(net: sn.Network, tmp_path,
+                                                  monkeypatch) -> None:
+    path = tmp_path / "out"
+    net.save(path)
+    before = {p.name: p.read_bytes() for p in path.iterdir()}
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    with pytest.raises(OSError):
+        net.save(path)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in path.iterdir()} == before
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]

@@ -1,0 +1,154 @@
+"""Scenarios: TOML validation with errors that name the culprit, and apply() semantics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import supplynet as sn
+
+EXAMPLES = sorted(Path("examples/scenarios").glob("*.toml"))
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sc.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_examples_load_and_apply(net: sn.Network, path: Path) -> None:
+    sc = sn.Scenario.from_file(path)
+    assert sc.name == path.stem
+    assert sc.apply(net) is not net
+
+
+def test_required_examples_exist() -> None:
+    assert {p.stem for p in EXAMPLES} >= {"baseline", "blockade_2025", "sanctions_2022"}
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ('blocked_corridor = ["dakar-kayes"]',
+         r"sc\.toml: unknown key 'blocked_corridor'; did you mean 'blocked_corridors'"),
+        ("capacity_factors = { dakar-kayes = -1 }",
+         r"sc\.toml: capacity_factors.*must be >= 0"),
+        ("blocked_nodes = 3", r"sc\.toml: blocked_nodes = 3: Input should be a valid list"),
+        ("name = [", r"sc\.toml: not valid TOML"),
+        ("[[areas]]\nradius_km = 10", r"sc\.toml: areas\.0: a circle needs both center"),
+        ("[[areas]]\ncenter = [0, 0]\nradius_km = 5\nfactr = 0",
+         r"unknown key 'factr'; did you mean 'factor'"),
+        ("[[areas]]\nwkt = 'POINT (0 0)'", r"wkt must be a Polygon"),
+        ("assumptions = { tanker_m3 = 30 }", r"'tanker_m3' cannot be overridden"),
+    ],
+)
+def test_file_errors_are_one_line_and_name_the_culprit(tmp_path: Path, text: str,
+                                                       pattern: str) -> None:
+    with pytest.raises(sn.ScenarioError, match=pattern) as err:
+        sn.Scenario.from_file(_write(tmp_path, text))
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ('blocked_corridors = ["dakar-kays"]',
+         r"sc\.toml: blocked_corridors: unknown corridor 'dakar-kays'; did you mean 'dakar-kayes'"),
+        ('blocked_edges = ["kayes_diemaa"]',
+         r"blocked_edges: unknown edge 'kayes_diemaa'; did you mean 'kayes_diema'"),
+        ('blocked_nodes = ["Kidira"]', r"blocked_nodes: unknown node 'Kidira'; did you mean"),
+        ("capacity_factors = { abidjan-sikaso = 0.5 }",
+         r"capacity_factors: unknown corridor, edge or node 'abidjan-sikaso'; "
+         r"did you mean 'abidjan-sikasso'"),
+        ("demand = { Bamakko = 10 }", r"demand: unknown node 'Bamakko'"),
+    ],
+)
+def test_unknown_names_give_closest_matches(net: sn.Network, tmp_path: Path, text: str,
+                                            pattern: str) -> None:
+    sc = sn.Scenario.from_file(_write(tmp_path, text))
+    with pytest.raises(sn.ScenarioError, match=pattern):
+        sc.apply(net)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(sn.ScenarioError, match="nope.toml: scenario file not found"):
+        sn.Scenario.from_file(tmp_path / "nope.toml")
+
+
+def test_apply_never_mutates(net: sn.Network) -> None:
+    caps = net.edges["capacity_m3_day"].copy()
+    supply = net.nodes["supply_m3_day"].copy()
+    sc = sn.Scenario(name="x", blocked_nodes=["dakar"], capacity_factors={"abidjan": 0.5},
+                     demand_factor=2)
+    out = sc.apply(net)
+    assert out.nodes.loc["dakar", "supply_m3_day"] == 0
+    assert out.nodes.loc["abidjan", "supply_m3_day"] == pytest.approx(
+        0.5 * supply["abidjan"])
+    assert net.edges["capacity_m3_day"].equals(caps)
+    assert net.nodes["supply_m3_day"].equals(supply)
+
+
+def test_factors_multiply_and_limits_cap(net: sn.Network) -> None:
+    base = net.edges.loc["kayes_diema", "capacity_m3_day"]
+    sc = sn.Scenario(name="x", capacity_factors={"dakar-kayes": 0.5, "kayes_diema": 0.5},
+                     capacity_limits_m3_day={"kidira_diboli_kayes": 100, "gogui": 50,
+                                             "kati": 70})
+    out = sc.apply(net)
+    assert out.edges.loc["kayes_diema", "capacity_m3_day"] == pytest.approx(0.25 * base)
+    assert out.edges.loc["kayes_diema_rev", "capacity_m3_day"] == pytest.approx(0.25 * base)
+    assert out.edges.loc["kidira_diboli_kayes_rev", "capacity_m3_day"] == 100
+    assert out.nodes.loc["gogui", "capacity_m3_day"] == 50
+    assert out.nodes.loc["kati", "capacity_m3_day"] == 70
+
+
+def test_node_factor_on_an_unlimited_node_creates_a_limit(net: sn.Network) -> None:
+    assert pd_isna(net.nodes.loc["kati", "capacity_m3_day"])
+    out = sn.Scenario(name="x", capacity_factors={"kati": 0.1}).apply(net)
+    incoming = sum(d["capacity_m3_day"] for _, _, d in net.graph.in_edges("kati", data=True))
+    assert out.nodes.loc["kati", "capacity_m3_day"] == pytest.approx(0.1 * incoming)
+
+
+def pd_isna(value: object) -> bool:
+    return value is None or value != value  # noqa: PLR0124
+
+
+def test_circle_area_blocks_roads_and_nodes_inside(net: sn.Network) -> None:
+    kayes = net.nodes.loc["kayes"]
+    sc = sn.Scenario(name="a", areas=[sn.Area(center=(kayes["lon"], kayes["lat"]),
+                                              radius_km=20, factor=0.0)])
+    out = sc.apply(net)
+    touching = [e for e in net.edges.index if "kayes" in net.edge_endpoints(e)]
+    assert (out.edges.loc[touching, "capacity_m3_day"] == 0).all()
+    assert out.nodes.loc["kayes", "capacity_m3_day"] == 0
+    far = out.edges.loc["abidjan_yamoussoukro", "capacity_m3_day"]
+    assert far == net.edges.loc["abidjan_yamoussoukro", "capacity_m3_day"]
+
+
+def test_circle_radius_is_geodesic(net: sn.Network) -> None:
+    # Kati lies ~14 km from Bamako: inside a 20 km circle, outside a 10 km one
+    bamako = net.nodes.loc["bamako"]
+    center = (bamako["lon"], bamako["lat"])
+    for radius, inside in ((20, True), (10, False)):
+        out = sn.Scenario(name="r", areas=[sn.Area(center=center, radius_km=radius,
+                                                   factor=0.5)]).apply(net)
+        limited = not pd_isna(out.nodes.loc["kati", "capacity_m3_day"])
+        assert limited == inside, radius
+
+
+def test_polygon_area(net: sn.Network) -> None:
+    # a box around Côte d'Ivoire's ports only
+    box = [(-5.0, 5.0), (-3.0, 5.0), (-3.0, 6.0), (-5.0, 6.0)]
+    out = sn.Scenario(name="p", areas=[sn.Area(polygon=box, factor=0.0)]).apply(net)
+    assert out.nodes.loc["abidjan", "supply_m3_day"] == 0
+    res = sn.max_throughput(net, sn.Scenario(name="p", areas=[sn.Area(polygon=box,
+                                                                       factor=0.0)]))
+    assert res.node_flows.loc["abidjan", "throughput_m3_day"] == 0
+
+
+def test_assumption_override_changes_cost(net: sn.Network) -> None:
+    base = sn.least_cost_supply(net)
+    cheap = sn.least_cost_supply(net, sn.Scenario(name="c",
+                                                  assumptions={"cost_per_m3_km": 20}))
+    assert cheap.cost < base.cost
