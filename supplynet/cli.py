@@ -107,10 +107,10 @@ def _render_files(summary: dict[str, Any], flow: ThroughputResult, supply: Suppl
         doc["least_cost_supply"] = json.loads(supply.to_json())
         return {"result.json": json.dumps(doc, indent=2, ensure_ascii=False) + "\n"}
     files = {"summary.json": json.dumps(_jsonable(summary), indent=2, ensure_ascii=False)}
-    for name, df in flow.tables().items():
-        files[f"throughput_{name}.csv"] = df.to_csv()
-    for name, df in supply.tables().items():
-        files[f"supply_{name}.csv"] = df.to_csv()
+    files.update(flow.files(prefix="throughput_"))
+    files.update(supply.files(prefix="supply_"))
+    files.pop("throughput_summary.json")
+    files.pop("supply_summary.json")
     return files
 
 

@@ -73,7 +73,8 @@ class Result:
         """The summary and all tables as one JSON document."""
         doc: dict[str, Any] = {"summary": _plain(self.summary())}
         for name, df in self.tables().items():
-            doc[name] = json.loads(df.reset_index().to_json(orient="records", force_ascii=False))
+            table = df.reset_index() if df.index.name else df
+            doc[name] = json.loads(table.to_json(orient="records", force_ascii=False))
         return json.dumps(doc, indent=2, ensure_ascii=False)
 
     def files(self, *, fmt: str = "csv", prefix: str = "") -> dict[str, str]:
@@ -87,7 +88,7 @@ class Result:
         out = {f"{prefix}summary.json": json.dumps(_plain(self.summary()), indent=2,
                                                    ensure_ascii=False)}
         for name, df in self.tables().items():
-            out[f"{prefix}{name}.csv"] = df.to_csv()
+            out[f"{prefix}{name}.csv"] = df.to_csv(index=bool(df.index.name))
         return out
 
     def write(self, folder: str | Path, *, fmt: str = "csv") -> list[Path]:

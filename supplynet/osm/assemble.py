@@ -13,7 +13,7 @@ unless the table's fallback row is allowed.
 
 A merged road has the summed length and travel time of its pieces and the minimum of
 their capacities; its ``highway``, ``surface``, ``ref`` and ``lanes`` are those of its
-longest piece; ``osm_way_ids`` lists every OSM way on it, in travel order.
+bottleneck (lowest-capacity piece, the longest of them on ties); ``osm_way_ids`` lists every OSM way on it, in travel order.
 """
 
 from __future__ import annotations
@@ -107,10 +107,11 @@ def _chain_sums(values: np.ndarray, chains: Chains, how: str) -> np.ndarray:
     return np.minimum.reduceat(values, starts)
 
 
-def _longest_member(pieces: Pieces, chains: Chains) -> np.ndarray:
-    """Per chain: the way index of its longest piece."""
+def _bottleneck_member(pieces: Pieces, chains: Chains, way_capacity: np.ndarray) -> np.ndarray:
+    """Per chain: the way index of its lowest-capacity piece (the longest on ties)."""
     length = pieces.length_km[chains.member_segment]
-    order = np.lexsort((length, chains.member_chain))
+    capacity = way_capacity[pieces.way[chains.member_segment]]
+    order = np.lexsort((length, -capacity, chains.member_chain))
     last = np.r_[chains.member_chain[order][1:] != chains.member_chain[order][:-1], True]
     return pieces.way[chains.member_segment[order][last]]
 
@@ -128,7 +129,7 @@ def assemble_graph(data: RoadData, pieces: Pieces, chains: Chains, *,
     length = _chain_sums(pieces.length_km[seg], chains, "sum")
     time_h = _chain_sums(pieces.length_km[seg] / way_speed[way], chains, "sum")
     capacity = _chain_sums(way_capacity[way], chains, "min")
-    rep = _longest_member(pieces, chains)
+    rep = _bottleneck_member(pieces, chains, way_capacity)
     oneway = data.oneway[pieces.way[seg[np.r_[0, np.flatnonzero(
         chains.member_chain[1:] != chains.member_chain[:-1]) + 1]]]]
     geoms = _chain_geometries(data, pieces, chains)

@@ -1,0 +1,96 @@
+"""Solver choice, status mapping, and results that carry a non-optimal status."""
+
+from __future__ import annotations
+
+import math
+
+import pulp
+import pytest
+
+import supplynet as sn
+from supplynet import optimize
+from supplynet.solvers import SolveInfo, Status, make_solver, solve
+
+
+def _problem(kind: str) -> pulp.LpProblem:
+    prob = pulp.LpProblem(kind, pulp.LpMaximize)
+    x = prob.add_variable("x", lowBound=0)
+    prob += x
+    if kind == "infeasible":
+        prob += (x >= 5, "low")
+        prob += (x <= 1, "high")
+    elif kind == "optimal":
+        prob += (x <= 3, "high")
+    return prob
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+@pytest.mark.parametrize(("kind", "status"), [("optimal", Status.OPTIMAL),
+                                              ("infeasible", Status.INFEASIBLE),
+                                              ("unbounded", Status.UNBOUNDED)])
+def test_status_mapping(solver: str, kind: str, status: Status) -> None:
+    info = solve(_problem(kind), solver)
+    if solver == "cbc" and kind == "unbounded":
+        # CBC reports some unbounded LPs as infeasible (dual infeasible); either way,
+        # the status is not "optimal" and no number is returned
+        assert info.status in (Status.UNBOUNDED, Status.INFEASIBLE, Status.UNDEFINED)
+    else:
+        assert info.status is status
+    assert (info.objective is not None) == (status is Status.OPTIMAL)
+    if status is Status.OPTIMAL:
+        assert info.objective == pytest.approx(3.0)
+
+
+def test_unknown_solver_is_a_clear_error() -> None:
+    with pytest.raises(sn.SolverError, match="unknown solver 'gurobi'; allowed: highs, cbc"):
+        make_solver("gurobi")
+
+
+def test_missing_solver_is_a_clear_error(monkeypatch) -> None:
+    monkeypatch.setattr(pulp.HiGHS, "available", lambda self: False)
+    with pytest.raises(sn.SolverError, match="solver 'highs' is not available: install highspy"):
+        make_solver("highs")
+
+
+def test_default_solver_from_environment(monkeypatch) -> None:
+    monkeypatch.setenv("SUPPLYNET_SOLVER", "cbc")
+    assert "CBC" in make_solver().name
+
+
+def test_highs_banner_does_not_reach_stdout(capfd) -> None:
+    solve(_problem("optimal"), "highs")
+    out, _ = capfd.readouterr()
+    assert "HiGHS" not in out
+
+
+def test_non_optimal_status_is_carried_not_a_number(net, monkeypatch) -> None:
+    def infeasible(problem, solver=None, **kwargs):
+        return SolveInfo(Status.INFEASIBLE, "fake", 0.0, None)
+
+    monkeypatch.setattr(optimize, "solve", infeasible)
+    res = sn.max_throughput(net)
+    assert res.status is Status.INFEASIBLE and not res.ok
+    assert math.isnan(res.delivered_m3_day) and res.edge_flows.empty
+    with pytest.raises(sn.InfeasibleError, match="status infeasible"):
+        res.raise_for_status()
+    sup = sn.least_cost_supply(net)
+    assert sup.status is Status.INFEASIBLE and math.isnan(sup.cost)
+    assert sup.summary()["shortfall_m3_day"] != sup.summary()["shortfall_m3_day"]  # NaN
+
+
+def test_result_files_are_written_whole(net, tmp_path, monkeypatch) -> None:
+    res = sn.max_throughput(net)
+    paths = res.write(tmp_path / "r")
+    assert {p.name for p in paths} == {"summary.json", "edge_flows.csv", "node_flows.csv",
+                                       "bottlenecks.csv", "corridor_flows.csv"}
+    before = {p.name: p.read_bytes() for p in paths}
+    import pandas as pd
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("render failed")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    with pytest.raises(RuntimeError):
+        res.write(tmp_path / "r")
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir()} == before
