@@ -31,22 +31,26 @@ def main() -> None:
     rows = []
     for factor in (1, 2, 5, 10, 20):
         # scale Conakry's loading on top of the blockade: a new scenario, nothing mutated
-        sc = sn.Scenario(**{
-            **blockade.model_dump(),
-            "name": f"blockade+conakry x{factor}",
-            "capacity_factors": {**blockade.capacity_factors, "conakry": factor},
-        })
+        sc = sn.Scenario(
+            **{
+                **blockade.model_dump(),
+                "name": f"blockade+conakry x{factor}",
+                "capacity_factors": {**blockade.capacity_factors, "conakry": factor},
+            }
+        )
         flow = sn.max_throughput(net, sc, destination="Bamako")
         supply = sn.least_cost_supply(net, sc)
         top = flow.bottlenecks.iloc[0]
-        rows.append({
-            "scenario": sc.name,
-            "conakry_supply_m3_day": conakry_now * factor,
-            "bamako_max_m3_day": round(flow.delivered_m3_day),
-            "kouremale_m3_day": round(flow.node_flows.loc["kouremale", "throughput_m3_day"]),
-            "national_shortfall_m3_day": round(supply.total_shortfall_m3_day),
-            "largest_bottleneck": f"{top['name']} ({top['type']})",
-        })
+        rows.append(
+            {
+                "scenario": sc.name,
+                "conakry_supply_m3_day": conakry_now * factor,
+                "bamako_max_m3_day": round(flow.delivered_m3_day),
+                "kouremale_m3_day": round(flow.node_flows.loc["kouremale", "throughput_m3_day"]),
+                "national_shortfall_m3_day": round(supply.total_shortfall_m3_day),
+                "largest_bottleneck": f"{top['name']} ({top['type']})",
+            }
+        )
     table = pd.DataFrame(rows).set_index("scenario")
     with pd.option_context("display.width", 160, "display.max_columns", 10):
         print(table)

@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # type: ignore[no-untyped-def]
+def __getattr__(name: str) -> object:
     # The OSM builder imports osmnx/osmium; load it only when asked for.
     if name == "build_network_from_osm":
         from supplynet.osm import build_network_from_osm

@@ -50,8 +50,9 @@ class Assumptions:
         """Return a copy with some values replaced (unknown keys are an error)."""
         for key in overrides:
             if key not in self.values:
-                raise DataError(f"cannot override unknown assumption {key!r}; "
-                                f"{closest(key, self.values)}")
+                raise DataError(
+                    f"cannot override unknown assumption {key!r}; {closest(key, self.values)}"
+                )
         return Assumptions({**self.values, **overrides}, self.units, self.sources)
 
     @property

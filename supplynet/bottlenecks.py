@@ -97,9 +97,18 @@ def saturated_cut(
                 corridors = ";".join(data.get("corridors", ()))
             else:
                 name, corridors = str(G.nodes[ident].get("name", ident)), ""
-            rows.append({"element": str(ident), "type": kind, "name": name,
-                         "capacity_m3_day": cap, "flow_m3_day": flow, "corridors": corridors})
+            rows.append(
+                {
+                    "element": str(ident),
+                    "type": kind,
+                    "name": name,
+                    "capacity_m3_day": cap,
+                    "flow_m3_day": flow,
+                    "corridors": corridors,
+                }
+            )
     columns = ["element", "type", "name", "capacity_m3_day", "flow_m3_day", "corridors"]
     df = pd.DataFrame(rows, columns=columns)
-    return df.sort_values(["capacity_m3_day", "element"], ascending=[False, True],
-                          ignore_index=True)
+    return df.sort_values(
+        ["capacity_m3_day", "element"], ascending=[False, True], ignore_index=True
+    )

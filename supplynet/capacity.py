@@ -24,12 +24,26 @@ from supplynet.errors import DataError, closest
 __all__ = ["CapacityTable", "RoadCapacity", "load_capacity_table", "normalise_surface"]
 
 _PAVED = {"paved", "asphalt", "concrete", "chipseal", "paving_stones", "sett", "concrete:plates"}
-_UNPAVED = {"unpaved", "gravel", "dirt", "earth", "ground", "sand", "compacted", "fine_gravel",
-            "laterite", "mud", "grass"}
+_UNPAVED = {
+    "unpaved",
+    "gravel",
+    "dirt",
+    "earth",
+    "ground",
+    "sand",
+    "compacted",
+    "fine_gravel",
+    "laterite",
+    "mud",
+    "grass",
+}
 
 
 def normalise_surface(surface: object) -> str:
-    """Map an OSM ``surface`` tag to ``paved`` or ``unpaved`` (missing counts as paved, unknown as unpaved).
+    """Map an OSM ``surface`` tag to ``paved`` or ``unpaved``.
+
+    A missing tag counts as paved (main roads are tagged when unpaved); an unknown value
+    counts as unpaved, the conservative choice.
 
     Examples
     --------
@@ -93,12 +107,15 @@ class CapacityTable:
         return RoadCapacity(trucks, speed, trucks * self.tanker_m3)
 
     def with_overrides(
-        self, rows: Mapping[tuple[str, str], tuple[float, float]] | None = None,
-        *, tanker_m3: float | None = None,
+        self,
+        rows: Mapping[tuple[str, str], tuple[float, float]] | None = None,
+        *,
+        tanker_m3: float | None = None,
     ) -> CapacityTable:
         """Return a copy with some ``(highway, surface) -> (trucks/day, km/h)`` rows replaced."""
-        return CapacityTable({**self.rows, **(rows or {})},
-                             self.tanker_m3 if tanker_m3 is None else tanker_m3)
+        return CapacityTable(
+            {**self.rows, **(rows or {})}, self.tanker_m3 if tanker_m3 is None else tanker_m3
+        )
 
     @property
     def table(self) -> pd.DataFrame:
@@ -147,11 +164,22 @@ def load_capacity_table(
     if missing := need - set(df.columns):
         raise DataError(f"{csv}: missing column(s) {', '.join(sorted(missing))}")
     rows: dict[tuple[str, str], tuple[float, float]] = {}
-    for i, rec in enumerate(df.itertuples(index=False), start=2):
-        trucks, speed = float(rec.tanker_trucks_day), float(rec.speed_kmh)
+    records = zip(
+        df["highway"], df["surface"], df["tanker_trucks_day"], df["speed_kmh"], strict=True
+    )
+    for line, (highway, surface, trucks_text, speed_text) in enumerate(records, start=2):
+        try:
+            trucks, speed = float(trucks_text), float(speed_text)
+        except (TypeError, ValueError):
+            raise DataError(
+                f"{csv}:{line}: tanker_trucks_day/speed_kmh "
+                f"{trucks_text!r}/{speed_text!r} are not numbers"
+            ) from None
         if not (trucks >= 0 and speed > 0):
-            raise DataError(f"{csv}:{i}: tanker_trucks_day must be >= 0 and speed_kmh > 0, "
-                            f"got {trucks}, {speed}")
-        surface = "*" if rec.surface == "*" else normalise_surface(rec.surface)
-        rows[(str(rec.highway).strip().lower(), surface)] = (trucks, speed)
+            raise DataError(
+                f"{csv}:{line}: tanker_trucks_day must be >= 0 and speed_kmh > 0, "
+                f"got {trucks}, {speed}"
+            )
+        key_surface = "*" if surface == "*" else normalise_surface(surface)
+        rows[(str(highway).strip().lower(), key_surface)] = (trucks, speed)
     return CapacityTable(rows, float(tanker_m3))

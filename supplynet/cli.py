@@ -1,4 +1,4 @@
-"""Command-line interface: ``supplynet run``, ``supplynet network info|build``, ``supplynet corridors``.
+"""Command line: ``supplynet run``, ``supplynet network info|build``, ``supplynet corridors``.
 
 Bad input prints one line to stderr and exits with status 2 (no traceback). Output
 files are written whole or not at all.
@@ -29,8 +29,11 @@ from supplynet.scenario import Scenario
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Fuel supply to Bamako over West African road corridors.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Fuel supply to Bamako over West African road corridors.",
+)
 network_app = typer.Typer(no_args_is_help=True, help="Inspect or build networks.")
 app.add_typer(network_app, name="network")
 
@@ -62,8 +65,11 @@ def _network(path: Path | None) -> Network:
 def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="INFO logging.")] = False,
 ) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
 
 
 @app.command()
@@ -81,9 +87,14 @@ def run(
     baseline = max_throughput(net, None, destination, solver=solver.value)
     flow = max_throughput(net, sc, destination, solver=solver.value)
     supply = least_cost_supply(net, sc, solver=solver.value)
-    summary = {"scenario": sc.name, "description": sc.description, "network": net.name,
-               "baseline_delivered_m3_day": baseline.delivered_m3_day,
-               "throughput": flow.summary(), "least_cost_supply": supply.summary()}
+    summary = {
+        "scenario": sc.name,
+        "description": sc.description,
+        "network": net.name,
+        "baseline_delivered_m3_day": baseline.delivered_m3_day,
+        "throughput": flow.summary(),
+        "least_cost_supply": supply.summary(),
+    }
     if not math.isnan(baseline.delivered_m3_day) and baseline.delivered_m3_day > 0:
         summary["share_of_baseline"] = flow.delivered_m3_day / baseline.delivered_m3_day
     files = _render_files(summary, flow, supply, fmt)
@@ -99,8 +110,9 @@ def run(
         sys.stdout.write(files["result.json"] if fmt is Format.json else _csv_stream(files))
 
 
-def _render_files(summary: dict[str, Any], flow: ThroughputResult, supply: SupplyResult,
-                  fmt: Format) -> dict[str, str]:
+def _render_files(
+    summary: dict[str, Any], flow: ThroughputResult, supply: SupplyResult, fmt: Format
+) -> dict[str, str]:
     if fmt is Format.json:
         doc = {"summary": _jsonable(summary)}
         doc["throughput"] = json.loads(flow.to_json())
@@ -138,11 +150,14 @@ def _fmt(value: Any, digits: int = 0) -> str:
     return str(value)
 
 
-def _print_tables(sc: Scenario, summary: dict[str, Any], flow: ThroughputResult,
-                  supply: SupplyResult) -> None:
+def _print_tables(
+    sc: Scenario, summary: dict[str, Any], flow: ThroughputResult, supply: SupplyResult
+) -> None:
     console.print(f"[bold]Scenario[/bold] {sc.name}: {sc.description}".rstrip(": "))
-    console.print(f"[dim]network {summary['network']}, solver {flow.solver}; "
-                  "road data © OpenStreetMap contributors (ODbL)[/dim]")
+    console.print(
+        f"[dim]network {summary['network']}, solver {flow.solver}; "
+        "road data © OpenStreetMap contributors (ODbL)[/dim]"
+    )
     if not flow.ok:
         console.print(f"[red]max throughput LP status: {flow.status.value}[/red]")
         return
@@ -150,41 +165,66 @@ def _print_tables(sc: Scenario, summary: dict[str, Any], flow: ThroughputResult,
     for col in ("delivered m3/day", "tankers/day", "baseline m3/day", "share of baseline"):
         head.add_column(col, justify="right")
     share = summary.get("share_of_baseline")
-    head.add_row(_fmt(flow.delivered_m3_day), _fmt(flow.summary()["delivered_tankers_day"], 1),
-                 _fmt(summary["baseline_delivered_m3_day"]),
-                 "-" if share is None else f"{share:.0%}")
+    head.add_row(
+        _fmt(flow.delivered_m3_day),
+        _fmt(flow.summary()["delivered_tankers_day"], 1),
+        _fmt(summary["baseline_delivered_m3_day"]),
+        "-" if share is None else f"{share:.0%}",
+    )
     console.print(head)
 
     corridors = Table(title="Corridor flows (through each corridor's border posts)")
     for col in ("corridor", "border posts", "into Mali m3/day", "max edge flow m3/day"):
         corridors.add_column(col, justify="left" if col[0] in "cb" else "right")
     for name, row in flow.corridor_flows.iterrows():
-        corridors.add_row(str(name), row["border_posts"] or "-", _fmt(row["into_mali_m3_day"]),
-                          _fmt(row["max_edge_flow_m3_day"]))
+        corridors.add_row(
+            str(name),
+            row["border_posts"] or "-",
+            _fmt(row["into_mali_m3_day"]),
+            _fmt(row["max_edge_flow_m3_day"]),
+        )
     console.print(corridors)
 
     cut = Table(title="Bottlenecks (saturated minimum cut)")
     for col in ("element", "type", "name", "capacity m3/day", "flow m3/day"):
         cut.add_column(col, justify="right" if "m3" in col else "left")
     for _, row in flow.bottlenecks.iterrows():
-        cut.add_row(row["element"], row["type"], row["name"], _fmt(row["capacity_m3_day"]),
-                    _fmt(row["flow_m3_day"]))
+        cut.add_row(
+            row["element"],
+            row["type"],
+            row["name"],
+            _fmt(row["capacity_m3_day"]),
+            _fmt(row["flow_m3_day"]),
+        )
     console.print(cut)
 
     if supply.ok:
         demand = Table(title="Least-cost supply of demand nodes")
-        for col in ("node", "demand m3/day", "delivered m3/day", "shortfall m3/day", "met",
-                    "stock days at shortfall"):
+        for col in (
+            "node",
+            "demand m3/day",
+            "delivered m3/day",
+            "shortfall m3/day",
+            "met",
+            "stock days at shortfall",
+        ):
             demand.add_column(col, justify="left" if col == "node" else "right")
         for _, row in supply.delivered.iterrows():
-            demand.add_row(row["name"], _fmt(row["demand_m3_day"]),
-                           _fmt(row["delivered_m3_day"]), _fmt(row["shortfall_m3_day"]),
-                           f"{row['met_share']:.0%}", _fmt(row["stock_days_at_shortfall"], 1))
+            demand.add_row(
+                row["name"],
+                _fmt(row["demand_m3_day"]),
+                _fmt(row["delivered_m3_day"]),
+                _fmt(row["shortfall_m3_day"]),
+                f"{row['met_share']:.0%}",
+                _fmt(row["stock_days_at_shortfall"], 1),
+            )
         console.print(demand)
         s = supply.summary()
-        console.print(f"total shortfall {_fmt(s['shortfall_m3_day'])} m3/day of "
-                      f"{_fmt(s['demand_m3_day'])}; transport cost {_fmt(s['cost_per_day'])} "
-                      f"{s['currency']}/day")
+        console.print(
+            f"total shortfall {_fmt(s['shortfall_m3_day'])} m3/day of "
+            f"{_fmt(s['demand_m3_day'])}; transport cost {_fmt(s['cost_per_day'])} "
+            f"{s['currency']}/day"
+        )
 
 
 @network_app.command("info")
@@ -212,8 +252,13 @@ def corridors(network: NetworkOpt = None) -> None:
         fwd = edges.loc[ids].drop_duplicates("road_id")
         borders = sorted({n for n in pd.concat([fwd["u"], fwd["v"]]) if kinds[n] == "border"})
         refs = ", ".join(sorted({r for r in fwd["ref"] if r}))
-        table.add_row(name, _fmt(float(fwd["length_km"].sum())), str(len(fwd)),
-                      ", ".join(borders) or "-", refs)
+        table.add_row(
+            name,
+            _fmt(float(fwd["length_km"].sum())),
+            str(len(fwd)),
+            ", ".join(borders) or "-",
+            refs,
+        )
     console.print(table)
 
 

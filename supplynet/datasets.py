@@ -30,9 +30,7 @@ def _data_dir() -> Path:
     source_tree = Path(__file__).resolve().parent.parent / "data"
     if (source_tree / "nodes.csv").is_file():
         return source_tree
-    raise DataError(
-        f"embedded data not found in {packaged} or {source_tree}; reinstall supplynet"
-    )
+    raise DataError(f"embedded data not found in {packaged} or {source_tree}; reinstall supplynet")
 
 
 def data_path(name: str) -> Path:

@@ -40,16 +40,17 @@ _GRAPH_KEYS = ("tanker_m3", "cost_per_m3_km", "unmet_penalty_per_m3", "currency"
 def atomic_file(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it onto ``path`` only on success."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix,
-                               dir=path.parent)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent
+    )
     os.close(fd)
-    os.unlink(tmp)
+    tmp = Path(name)
+    tmp.unlink()
     try:
-        yield Path(tmp)
-        os.replace(tmp, path)
+        yield tmp
+        tmp.replace(path)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -61,11 +62,11 @@ def atomic_dir(path: Path) -> Iterator[Path]:
         yield tmp
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
-            os.replace(path, old / path.name)
-            os.replace(tmp, path)
+            path.replace(old / path.name)
+            tmp.replace(path)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(tmp, path)
+            tmp.replace(path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -83,7 +84,7 @@ def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
         for name in files:
-            os.replace(staging / name, folder / name)
+            (staging / name).replace(folder / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [folder / name for name in files]
@@ -92,8 +93,11 @@ def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
 def _assumption_rows(net: Network) -> pd.DataFrame:
     G = net.graph
     return pd.DataFrame(
-        [{"key": k, "value": G.graph[k], "unit": "", "source": "saved with the network"}
-         for k in _GRAPH_KEYS if k in G.graph and k != "attribution"]
+        [
+            {"key": k, "value": G.graph[k], "unit": "", "source": "saved with the network"}
+            for k in _GRAPH_KEYS
+            if k in G.graph and k != "attribution"
+        ]
     )
 
 
@@ -121,12 +125,15 @@ def write_geopackage(net: Network, path: Path) -> None:
     from supplynet.network import iter_node_rows, roads_table
 
     nodes = pd.DataFrame(list(iter_node_rows(net)))
-    nodes_gdf = gpd.GeoDataFrame(nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]),
-                                 crs="EPSG:4326")
+    nodes_gdf = gpd.GeoDataFrame(
+        nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]), crs="EPSG:4326"
+    )
     roads = roads_table(net)
-    roads_gdf = gpd.GeoDataFrame(roads.drop(columns="geometry"),
-                                 geometry=[wkt.loads(g) for g in roads["geometry"]],
-                                 crs="EPSG:4326")
+    roads_gdf = gpd.GeoDataFrame(
+        roads.drop(columns="geometry"),
+        geometry=[wkt.loads(g) for g in roads["geometry"]],
+        crs="EPSG:4326",
+    )
     with atomic_file(path) as tmp:
         nodes_gdf.to_file(tmp, layer="nodes", driver="GPKG", engine="pyogrio")
         roads_gdf.to_file(tmp, layer="edges", driver="GPKG", engine="pyogrio")
@@ -151,8 +158,11 @@ def read_geopackage(path: Path) -> Network:
             raise DataError(f"{path}: missing layer(s) {', '.join(sorted(missing))}")
         nodes = pyogrio.read_dataframe(path, layer="nodes")
         edges = pyogrio.read_dataframe(path, layer="edges")
-        meta = (pyogrio.read_dataframe(path, layer="assumptions", read_geometry=False)
-                if "assumptions" in layers else pd.DataFrame(columns=["key", "value"]))
+        meta = (
+            pyogrio.read_dataframe(path, layer="assumptions", read_geometry=False)
+            if "assumptions" in layers
+            else pd.DataFrame(columns=["key", "value"])
+        )
     except pyogrio.errors.DataSourceError as exc:
         raise DataError(f"{path}: not a readable GeoPackage ({exc})") from None
     values = dict(zip(meta["key"], meta["value"], strict=True))

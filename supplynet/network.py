@@ -59,10 +59,32 @@ logger = logging.getLogger(__name__)
 NODE_KINDS = ("port", "border", "depot", "demand", "town", "junction")
 REVERSE_SUFFIX = "_rev"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
-NODE_COLUMNS = ("name", "kind", "country", "lon", "lat", "supply_m3_day", "capacity_m3_day",
-                "demand_m3_day", "stock_m3", "cost_per_m3")
-EDGE_COLUMNS = ("u", "v", "road_id", "length_km", "travel_time_h", "capacity_m3_day", "ref",
-                "highway", "surface", "lanes", "countries", "corridors")
+NODE_COLUMNS = (
+    "name",
+    "kind",
+    "country",
+    "lon",
+    "lat",
+    "supply_m3_day",
+    "capacity_m3_day",
+    "demand_m3_day",
+    "stock_m3",
+    "cost_per_m3",
+)
+EDGE_COLUMNS = (
+    "u",
+    "v",
+    "road_id",
+    "length_km",
+    "travel_time_h",
+    "capacity_m3_day",
+    "ref",
+    "highway",
+    "surface",
+    "lanes",
+    "countries",
+    "corridors",
+)
 _NUMERIC_NODE = ("supply_m3_day", "capacity_m3_day", "demand_m3_day", "stock_m3", "cost_per_m3")
 _GRAPH_ASSUMPTIONS = ("tanker_m3", "cost_per_m3_km", "unmet_penalty_per_m3", "currency")
 _ID = re.compile(r"^[A-Za-z0-9_.:]+$")
@@ -175,8 +197,13 @@ class Network:
         _add_nodes(G, nodes, graph_attrs["tanker_m3"], where)
         _add_edges(G, edges, capacity_table, where)
         net = cls.from_graph(G, name=name)
-        logger.info("Loaded network %r: %d nodes, %d arcs, %d corridors",
-                    name, G.number_of_nodes(), G.number_of_edges(), len(net.corridors))
+        logger.info(
+            "Loaded network %r: %d nodes, %d arcs, %d corridors",
+            name,
+            G.number_of_nodes(),
+            G.number_of_edges(),
+            len(net.corridors),
+        )
         return net
 
     @classmethod
@@ -189,19 +216,26 @@ class Network:
         for stem in ("nodes", "edges"):
             path = folder / f"{stem}.csv"
             try:
-                tables[stem] = pd.read_csv(path, dtype={"node_id": str, "edge_id": str,
-                                                        "u": str, "v": str, "ref": str})
+                tables[stem] = pd.read_csv(
+                    path, dtype={"node_id": str, "edge_id": str, "u": str, "v": str, "ref": str}
+                )
             except FileNotFoundError:
-                raise DataError(f"{path}: file not found (a network folder needs "
-                                "nodes.csv and edges.csv)") from None
+                raise DataError(
+                    f"{path}: file not found (a network folder needs nodes.csv and edges.csv)"
+                ) from None
             except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
                 raise DataError(f"{path}: cannot read CSV: {exc}") from None
         assumptions = None
         if (folder / "assumptions.csv").is_file():
             a = load_assumptions(folder / "assumptions.csv")
             assumptions = {k: a.values[k] for k in _GRAPH_ASSUMPTIONS if k in a.values}
-        return cls.from_tables(tables["nodes"], tables["edges"], name=name or folder.name,
-                               assumptions=assumptions, source=str(folder))
+        return cls.from_tables(
+            tables["nodes"],
+            tables["edges"],
+            name=name or folder.name,
+            assumptions=assumptions,
+            source=str(folder),
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> Network:
@@ -234,8 +268,10 @@ class Network:
     @cached_property
     def nodes(self) -> pd.DataFrame:
         """Node table indexed by node id (columns :data:`NODE_COLUMNS`)."""
-        rows = [{"node_id": n, **{c: d.get(c) for c in NODE_COLUMNS}}
-                for n, d in self.graph.nodes(data=True)]
+        rows = [
+            {"node_id": n, **{c: d.get(c) for c in NODE_COLUMNS}}
+            for n, d in self.graph.nodes(data=True)
+        ]
         df = pd.DataFrame(rows, columns=["node_id", *NODE_COLUMNS]).set_index("node_id")
         for col in ("lon", "lat", *_NUMERIC_NODE):
             df[col] = pd.to_numeric(df[col])
@@ -270,8 +306,9 @@ class Network:
         try:
             return self._edge_index[edge_id]
         except KeyError:
-            raise DataError(f"unknown edge {edge_id!r}; {closest(edge_id, self._edge_index)}") \
-                from None
+            raise DataError(
+                f"unknown edge {edge_id!r}; {closest(edge_id, self._edge_index)}"
+            ) from None
 
     def edge_data(self, edge_id: str) -> dict[str, Any]:
         """Return the attribute dict of an arc (the graph's own dict)."""
@@ -294,8 +331,9 @@ class Network:
         for n, d in self.graph.nodes(data=True):
             if _fold(str(n)) == folded or _fold(str(d.get("name", ""))) == folded:
                 return str(n)
-        names = [str(n) for n in self.graph] + [str(d.get("name", ""))
-                                                  for _, d in self.graph.nodes(data=True)]
+        names = [str(n) for n in self.graph] + [
+            str(d.get("name", "")) for _, d in self.graph.nodes(data=True)
+        ]
         raise DataError(f"unknown node {name_or_id!r}; {closest(str(name_or_id), names)}")
 
     def summary(self) -> dict[str, Any]:
@@ -325,11 +363,16 @@ class Network:
             if not _ID.match(str(n)):
                 problems.append(f"node {n!r}: id must match {_ID.pattern}")
             if d.get("kind") not in NODE_KINDS:
-                problems.append(f"node {n!r}: kind {d.get('kind')!r} not one of "
-                                f"{'|'.join(NODE_KINDS)}")
+                problems.append(
+                    f"node {n!r}: kind {d.get('kind')!r} not one of {'|'.join(NODE_KINDS)}"
+                )
             lon, lat = d.get("lon"), d.get("lat")
-            if not (isinstance(lon, int | float) and isinstance(lat, int | float)
-                    and -180 <= lon <= 180 and -90 <= lat <= 90):
+            if not (
+                isinstance(lon, int | float)
+                and isinstance(lat, int | float)
+                and -180 <= lon <= 180
+                and -90 <= lat <= 90
+            ):
                 problems.append(f"node {n!r}: lon/lat {lon!r}/{lat!r} not valid WGS84 degrees")
             for col in _NUMERIC_NODE:
                 value = d.get(col)
@@ -345,15 +388,19 @@ class Network:
             seen.add(str(eid))
             cap = d.get("capacity_m3_day")
             if cap is None or not isinstance(cap, int | float) or math.isnan(cap) or cap < 0:
-                problems.append(f"edge {eid!r} ({u}->{v}): capacity_m3_day {cap!r} missing "
-                                "or negative")
+                problems.append(
+                    f"edge {eid!r} ({u}->{v}): capacity_m3_day {cap!r} missing or negative"
+                )
             length = d.get("length_km")
             if not isinstance(length, int | float) or not length >= 0:
                 problems.append(f"edge {eid!r}: length_km {length!r} must be >= 0")
         if problems:
             more = f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
-            raise DataError(f"network {self.name!r}: {len(problems)} problem(s): "
-                            + "; ".join(problems[:5]) + more)
+            raise DataError(
+                f"network {self.name!r}: {len(problems)} problem(s): "
+                + "; ".join(problems[:5])
+                + more
+            )
 
 
 # ---------------------------------------------------------------------- table readers
@@ -365,7 +412,7 @@ def _records(df: pd.DataFrame, id_col: str, where: str) -> list[dict[str, Any]]:
     if id_col not in df.columns:
         raise DataError(f"{where}missing column {id_col!r}")
     df = df.astype(object).where(pd.notna(df), None)
-    return list(df.to_dict("records"))
+    return [{str(k): v for k, v in rec.items()} for rec in df.to_dict("records")]
 
 
 def _number(value: Any, what: str) -> float | None:
@@ -409,8 +456,9 @@ def _edge_geometry(G: nx.MultiDiGraph, u: str, v: str, text: Any, what: str) -> 
         if not isinstance(geom, LineString):
             raise DataError(f"{what}: geometry must be a LineString, got {geom.geom_type}")
         return geom
-    return LineString([(G.nodes[u]["lon"], G.nodes[u]["lat"]),
-                       (G.nodes[v]["lon"], G.nodes[v]["lat"])])
+    return LineString(
+        [(G.nodes[u]["lon"], G.nodes[u]["lat"]), (G.nodes[v]["lon"], G.nodes[v]["lat"])]
+    )
 
 
 def _split(text: Any) -> tuple[str, ...]:
@@ -475,9 +523,15 @@ def roads_table(net: Network) -> pd.DataFrame:
         arcs = sorted(arcs_of[road_id], key=lambda a: a[2].get("direction") != "fwd")
         u, v, d = arcs[0]
         row = {c: d.get(c) for c in EDGE_COLUMNS if c not in ("u", "v", "road_id")}
-        row.update(edge_id=road_id, u=u, v=v, corridors=";".join(d.get("corridors", ())),
-                   oneway=len(arcs) == 1, geometry=d["geometry"].wkt,
-                   osm_way_ids=d.get("osm_way_ids", ""))
+        row.update(
+            edge_id=road_id,
+            u=u,
+            v=v,
+            corridors=";".join(d.get("corridors", ())),
+            oneway=len(arcs) == 1,
+            geometry=d["geometry"].wkt,
+            osm_way_ids=d.get("osm_way_ids", ""),
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 

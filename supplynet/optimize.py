@@ -12,8 +12,8 @@ import pandas as pd
 from supplynet.bottlenecks import saturated_cut
 from supplynet.errors import SolverError
 from supplynet.formulations import build_least_cost_supply, build_max_throughput
-from supplynet.formulations.maxflow import fix_delivery_minimise_km
 from supplynet.formulations.common import Incidence
+from supplynet.formulations.maxflow import fix_delivery_minimise_km
 from supplynet.network import Network
 from supplynet.results import SupplyResult, ThroughputResult
 from supplynet.scenario import Scenario
@@ -23,10 +23,17 @@ __all__ = ["least_cost_supply", "max_throughput"]
 
 logger = logging.getLogger(__name__)
 
-_EDGE_COLUMNS = ["u", "v", "road_id", "corridors", "capacity_m3_day", "flow_m3_day",
-                 "utilisation"]
-_DELIVERED_COLUMNS = ["node_id", "name", "demand_m3_day", "delivered_m3_day",
-                      "shortfall_m3_day", "met_share", "stock_m3", "stock_days_at_shortfall"]
+_EDGE_COLUMNS = ["u", "v", "road_id", "corridors", "capacity_m3_day", "flow_m3_day", "utilisation"]
+_DELIVERED_COLUMNS = [
+    "node_id",
+    "name",
+    "demand_m3_day",
+    "delivered_m3_day",
+    "shortfall_m3_day",
+    "met_share",
+    "stock_m3",
+    "stock_days_at_shortfall",
+]
 _NODE_COLUMNS = ["name", "kind", "throughput_m3_day", "capacity_m3_day", "supply_m3_day"]
 
 
@@ -78,12 +85,20 @@ def max_throughput(
     G = applied.graph
     lp = build_max_throughput(G, target)
     info = solve(lp.problem, solver, time_limit_s=time_limit_s)
-    base: dict[str, Any] = {"status": info.status, "scenario": scenario.name,
-                            "solver": info.solver, "solve_time_s": info.solve_time_s,
-                            "assumptions": dict(G.graph), "destination": target}
+    base: dict[str, Any] = {
+        "status": info.status,
+        "scenario": scenario.name,
+        "solver": info.solver,
+        "solve_time_s": info.solve_time_s,
+        "assumptions": dict(G.graph),
+        "destination": target,
+    }
     if info.status is not Status.OPTIMAL:
-        return ThroughputResult(edge_flows=pd.DataFrame(columns=_EDGE_COLUMNS),
-                                node_flows=pd.DataFrame(columns=_NODE_COLUMNS), **base)
+        return ThroughputResult(
+            edge_flows=pd.DataFrame(columns=_EDGE_COLUMNS),
+            node_flows=pd.DataFrame(columns=_NODE_COLUMNS),
+            **base,
+        )
     delivered = _value(lp.delivered)
     if shortest_routes and delivered > 0:
         fix_delivery_minimise_km(lp, G, delivered)
@@ -145,12 +160,19 @@ def least_cost_supply(
     G = applied.graph
     lp = build_least_cost_supply(G, penalty_per_m3=penalty_per_m3)
     info = solve(lp.problem, solver, time_limit_s=time_limit_s)
-    base: dict[str, Any] = {"status": info.status, "scenario": scenario.name,
-                            "solver": info.solver, "solve_time_s": info.solve_time_s,
-                            "assumptions": dict(G.graph)}
+    base: dict[str, Any] = {
+        "status": info.status,
+        "scenario": scenario.name,
+        "solver": info.solver,
+        "solve_time_s": info.solve_time_s,
+        "assumptions": dict(G.graph),
+    }
     if info.status is not Status.OPTIMAL:
-        return SupplyResult(edge_flows=pd.DataFrame(columns=_EDGE_COLUMNS),
-                            node_flows=pd.DataFrame(columns=_NODE_COLUMNS), **base)
+        return SupplyResult(
+            edge_flows=pd.DataFrame(columns=_EDGE_COLUMNS),
+            node_flows=pd.DataFrame(columns=_NODE_COLUMNS),
+            **base,
+        )
     flows = {e: _value(x) for e, x in lp.flow.items()}
     supply_used = {n: _value(s) for n, s in lp.supply.items()}
     unmet = {n: _value(u) for n, u in lp.unmet.items()}
@@ -158,10 +180,18 @@ def least_cost_supply(
     for n, u in unmet.items():
         demand = float(G.nodes[n]["demand_m3_day"])
         stock = G.nodes[n].get("stock_m3")
-        rows.append({"node_id": n, "name": G.nodes[n].get("name", n), "demand_m3_day": demand,
-                     "delivered_m3_day": demand - u, "shortfall_m3_day": u,
-                     "met_share": (demand - u) / demand if demand else 1.0,
-                     "stock_m3": stock, "stock_days_at_shortfall": _days(stock, u)})
+        rows.append(
+            {
+                "node_id": n,
+                "name": G.nodes[n].get("name", n),
+                "demand_m3_day": demand,
+                "delivered_m3_day": demand - u,
+                "shortfall_m3_day": u,
+                "met_share": (demand - u) / demand if demand else 1.0,
+                "stock_m3": stock,
+                "stock_days_at_shortfall": _days(stock, u),
+            }
+        )
     delivered = pd.DataFrame(rows, columns=_DELIVERED_COLUMNS).set_index("node_id")
     penalty_cost = lp.penalty_per_m3 * sum(unmet.values())
     return SupplyResult(
@@ -211,25 +241,43 @@ def _edge_flows(G: nx.MultiDiGraph, flows: dict[str, float]) -> pd.DataFrame:
     for u, v, key, d in G.edges(keys=True, data=True):
         cap = float(d["capacity_m3_day"])
         flow = flows.get(key, 0.0)
-        rows.append({"edge_id": key, "u": u, "v": v, "road_id": d.get("road_id", key),
-                     "corridors": ";".join(d.get("corridors", ())), "capacity_m3_day": cap,
-                     "flow_m3_day": flow, "utilisation": flow / cap if cap > 0 else math.nan})
+        rows.append(
+            {
+                "edge_id": key,
+                "u": u,
+                "v": v,
+                "road_id": d.get("road_id", key),
+                "corridors": ";".join(d.get("corridors", ())),
+                "capacity_m3_day": cap,
+                "flow_m3_day": flow,
+                "utilisation": flow / cap if cap > 0 else math.nan,
+            }
+        )
     return pd.DataFrame(rows, columns=["edge_id", *_EDGE_COLUMNS]).set_index("edge_id")
 
 
-def _node_flows(G: nx.MultiDiGraph, inc: Incidence, flows: dict[str, float],
-                supply_used: dict[Any, float]) -> pd.DataFrame:
+def _node_flows(
+    G: nx.MultiDiGraph, inc: Incidence, flows: dict[str, float], supply_used: dict[Any, float]
+) -> pd.DataFrame:
     rows = []
     for n, d in G.nodes(data=True):
         through = supply_used.get(n, 0.0) + sum(flows[e] for e in inc.into[n])
-        rows.append({"node_id": n, "name": d.get("name", n), "kind": d.get("kind"),
-                     "throughput_m3_day": through, "capacity_m3_day": d.get("capacity_m3_day"),
-                     "supply_m3_day": supply_used.get(n, 0.0)})
+        rows.append(
+            {
+                "node_id": n,
+                "name": d.get("name", n),
+                "kind": d.get("kind"),
+                "throughput_m3_day": through,
+                "capacity_m3_day": d.get("capacity_m3_day"),
+                "supply_m3_day": supply_used.get(n, 0.0),
+            }
+        )
     return pd.DataFrame(rows, columns=["node_id", *_NODE_COLUMNS]).set_index("node_id")
 
 
-def _corridor_flows(net: Network, flows: dict[str, float],
-                    node_flows: pd.DataFrame) -> pd.DataFrame:
+def _corridor_flows(
+    net: Network, flows: dict[str, float], node_flows: pd.DataFrame
+) -> pd.DataFrame:
     G = net.graph
     rows = []
     for corridor, edge_ids in net.corridors.items():
@@ -237,10 +285,19 @@ def _corridor_flows(net: Network, flows: dict[str, float],
         for e in edge_ids:
             u, v = net.edge_endpoints(e)
             borders.update(n for n in (u, v) if G.nodes[n].get("kind") == "border")
-        into_mali = float(node_flows.loc[sorted(borders), "throughput_m3_day"].sum()) \
-            if borders else math.nan
-        rows.append({"corridor": corridor, "border_posts": ";".join(sorted(borders)),
-                     "into_mali_m3_day": into_mali,
-                     "max_edge_flow_m3_day": max(flows.get(e, 0.0) for e in edge_ids)})
-    return pd.DataFrame(rows, columns=["corridor", "border_posts", "into_mali_m3_day",
-                                       "max_edge_flow_m3_day"]).set_index("corridor")
+        into_mali = (
+            float(node_flows.loc[sorted(borders), "throughput_m3_day"].sum())
+            if borders
+            else math.nan
+        )
+        rows.append(
+            {
+                "corridor": corridor,
+                "border_posts": ";".join(sorted(borders)),
+                "into_mali_m3_day": into_mali,
+                "max_edge_flow_m3_day": max(flows.get(e, 0.0) for e in edge_ids),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["corridor", "border_posts", "into_mali_m3_day", "max_edge_flow_m3_day"]
+    ).set_index("corridor")

@@ -62,8 +62,12 @@ class Result:
 
     def summary(self) -> dict[str, Any]:
         """Headline figures as plain Python values (for JSON and tables)."""
-        return {"status": self.status.value, "scenario": self.scenario, "solver": self.solver,
-                "solve_time_s": round(self.solve_time_s, 4)}
+        return {
+            "status": self.status.value,
+            "scenario": self.scenario,
+            "solver": self.solver,
+            "solve_time_s": round(self.solve_time_s, 4),
+        }
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Named tables to write out (``edge_flows``, ``node_flows`` ...)."""
@@ -85,8 +89,11 @@ class Result:
         """
         if fmt == "json":
             return {f"{prefix}result.json": self.to_json()}
-        out = {f"{prefix}summary.json": json.dumps(_plain(self.summary()), indent=2,
-                                                   ensure_ascii=False)}
+        out = {
+            f"{prefix}summary.json": json.dumps(
+                _plain(self.summary()), indent=2, ensure_ascii=False
+            )
+        }
         for name, df in self.tables().items():
             out[f"{prefix}{name}.csv"] = df.to_csv(index=bool(df.index.name))
         return out
@@ -123,14 +130,21 @@ class ThroughputResult(Result):
     corridor_flows: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def summary(self) -> dict[str, Any]:
-        return {**super().summary(), "destination": self.destination,
-                "delivered_m3_day": self.delivered_m3_day,
-                "delivered_tankers_day": self.delivered_m3_day / self.assumptions["tanker_m3"]
-                if "tanker_m3" in self.assumptions else None}
+        return {
+            **super().summary(),
+            "destination": self.destination,
+            "delivered_m3_day": self.delivered_m3_day,
+            "delivered_tankers_day": self.delivered_m3_day / self.assumptions["tanker_m3"]
+            if "tanker_m3" in self.assumptions
+            else None,
+        }
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {**super().tables(), "bottlenecks": self.bottlenecks,
-                "corridor_flows": self.corridor_flows}
+        return {
+            **super().tables(),
+            "bottlenecks": self.bottlenecks,
+            "corridor_flows": self.corridor_flows,
+        }
 
 
 @dataclass(frozen=True)
@@ -163,12 +177,16 @@ class SupplyResult(Result):
 
     def summary(self) -> dict[str, Any]:
         total = float(self.delivered["demand_m3_day"].sum()) if self.ok else math.nan
-        return {**super().summary(), "demand_m3_day": total,
-                "delivered_m3_day": float(self.delivered["delivered_m3_day"].sum())
-                if self.ok else math.nan,
-                "shortfall_m3_day": self.total_shortfall_m3_day,
-                "cost_per_day": self.cost,
-                "currency": self.assumptions.get("currency", "")}
+        return {
+            **super().summary(),
+            "demand_m3_day": total,
+            "delivered_m3_day": float(self.delivered["delivered_m3_day"].sum())
+            if self.ok
+            else math.nan,
+            "shortfall_m3_day": self.total_shortfall_m3_day,
+            "cost_per_day": self.cost,
+            "currency": self.assumptions.get("currency", ""),
+        }
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {**super().tables(), "delivered": self.delivered}

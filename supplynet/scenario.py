@@ -73,8 +73,11 @@ class Area(BaseModel):
 
     @model_validator(mode="after")
     def _one_shape(self) -> Area:
-        shapes = [self.center is not None or self.radius_km is not None,
-                  self.polygon is not None, self.wkt is not None]
+        shapes = [
+            self.center is not None or self.radius_km is not None,
+            self.polygon is not None,
+            self.wkt is not None,
+        ]
         if sum(shapes) != 1:
             raise ValueError("give exactly one of center+radius_km, polygon or wkt")
         if shapes[0] and (self.center is None or self.radius_km is None):
@@ -97,8 +100,9 @@ class Area(BaseModel):
         if self.center is not None and self.radius_km is not None:
             lon, lat = self.center
             azimuths = [i * 360 / 128 for i in range(128)]
-            lons, lats, _ = _GEOD.fwd([lon] * 128, [lat] * 128, azimuths,
-                                      [self.radius_km * 1000] * 128)
+            lons, lats, _ = _GEOD.fwd(
+                [lon] * 128, [lat] * 128, azimuths, [self.radius_km * 1000] * 128
+            )
             return Polygon(zip(lons, lats, strict=True))
         if self.polygon is not None:
             return Polygon(self.polygon)
@@ -149,8 +153,9 @@ class Scenario(BaseModel):
                 raise ValueError(f"demand[{key!r}] = {value} must be >= 0")
         for key in self.assumptions:
             if key not in _OVERRIDABLE:
-                raise ValueError(f"assumptions: {key!r} cannot be overridden; "
-                                 f"allowed: {', '.join(_OVERRIDABLE)}")
+                raise ValueError(
+                    f"assumptions: {key!r} cannot be overridden; allowed: {', '.join(_OVERRIDABLE)}"
+                )
         return self
 
     # ------------------------------------------------------------------ reading
@@ -228,8 +233,13 @@ class Scenario(BaseModel):
                 target[ident] = min(limit, target.get(ident, math.inf))
         for area in self.areas:
             edges, nodes = _inside(net, area.geometry())
-            logger.info("Area %r: %d arcs, %d nodes at factor %s",
-                        area.name, len(edges), len(nodes), area.factor)
+            logger.info(
+                "Area %r: %d arcs, %d nodes at factor %s",
+                area.name,
+                len(edges),
+                len(nodes),
+                area.factor,
+            )
             for eid in edges:
                 scale_edge(eid, area.factor)
             for nid in nodes:
@@ -253,15 +263,16 @@ class Scenario(BaseModel):
             for _, d in G.nodes(data=True):
                 if d.get("demand_m3_day"):
                     d["demand_m3_day"] *= self.demand_factor
-        G.graph["scenario_changes"] = {"arcs_changed": len(factors_edge.keys() | limits_edge),
-                                       "nodes_changed": len(factors_node.keys() | limits_node)}
+        G.graph["scenario_changes"] = {
+            "arcs_changed": len(factors_edge.keys() | limits_edge),
+            "nodes_changed": len(factors_node.keys() | limits_node),
+        }
         return net.with_graph(G)
 
     # ------------------------------------------------------------------ name look-ups
     def _fail(self, key: str, value: str, what: str, choices: Iterable[str]) -> ScenarioError:
         where = f"{self._source}: " if self._source else ""
-        return ScenarioError(f"{where}{key}: unknown {what} {value!r}; "
-                             f"{closest(value, choices)}")
+        return ScenarioError(f"{where}{key}: unknown {what} {value!r}; {closest(value, choices)}")
 
     def _corridor_edges(self, net: Network, name: str, key: str) -> list[str]:
         if name not in net.corridors:
@@ -294,17 +305,20 @@ class Scenario(BaseModel):
             return "node", [net.node_id(name)]
         except DataError:
             choices = [*net.corridors, *arcs["road_id"].unique(), *net.nodes.index]
-            raise self._fail(key, name, "corridor, edge or node",
-                             choices) from None
+            raise self._fail(key, name, "corridor, edge or node", choices) from None
 
 
 def _inside(net: Network, area: BaseGeometry) -> tuple[list[str], list[str]]:
     """Arc ids whose geometry crosses ``area`` and node ids inside it."""
     prepared = prep(area)
-    edges = [d["edge_id"] for _, _, d in net.graph.edges(data=True)
-             if prepared.intersects(d["geometry"])]
-    nodes = [str(n) for n, d in net.graph.nodes(data=True)
-             if prepared.intersects(Point(d["lon"], d["lat"]))]
+    edges = [
+        d["edge_id"] for _, _, d in net.graph.edges(data=True) if prepared.intersects(d["geometry"])
+    ]
+    nodes = [
+        str(n)
+        for n, d in net.graph.nodes(data=True)
+        if prepared.intersects(Point(d["lon"], d["lat"]))
+    ]
     return edges, nodes
 
 

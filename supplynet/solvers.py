@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 import pulp
 
@@ -102,7 +103,7 @@ def _quiet_stdout() -> Iterator[None]:
     sys.stdout.flush()
     saved = os.dup(fd)
     try:
-        with open(os.devnull, "w") as devnull:
+        with Path(os.devnull).open("w") as devnull:
             os.dup2(devnull.fileno(), fd)
             yield
     finally:
@@ -141,8 +142,15 @@ def solve(
     elapsed = time.perf_counter() - start
     status = _PULP_STATUS.get(code, Status.UNDEFINED)
     objective = pulp.value(problem.objective) if status is Status.OPTIMAL else None
-    logger.info("Solved %s with %s: %s in %.3f s (%d variables, %d constraints)",
-                problem.name, lp_solver.name, status.value, elapsed,
-                problem.numVariables(), problem.numConstraints())
-    return SolveInfo(status, lp_solver.name, elapsed,
-                     None if objective is None else float(objective))
+    logger.info(
+        "Solved %s with %s: %s in %.3f s (%d variables, %d constraints)",
+        problem.name,
+        lp_solver.name,
+        status.value,
+        elapsed,
+        problem.numVariables(),
+        problem.numConstraints(),
+    )
+    return SolveInfo(
+        status, lp_solver.name, elapsed, None if objective is None else float(objective)
+    )

@@ -13,8 +13,12 @@ import supplynet as sn
 
 TOL = 1e-5
 
-ASSUMPTIONS = {"tanker_m3": 40.0, "cost_per_m3_km": 1.0, "unmet_penalty_per_m3": 1e6,
-               "currency": "XOF"}
+ASSUMPTIONS = {
+    "tanker_m3": 40.0,
+    "cost_per_m3_km": 1.0,
+    "unmet_penalty_per_m3": 1e6,
+    "currency": "XOF",
+}
 
 
 @pytest.fixture(scope="session")
@@ -35,8 +39,13 @@ def random_network(seed: int, *, n_nodes: int | None = None, demand: bool = Fals
     nodes = []
     sources = set(rng.sample(range(1, n), k=min(n - 1, rng.randint(1, 3))))
     for i in range(n):
-        row: dict[str, Any] = {"node_id": f"n{i}", "name": f"Node {i}", "kind": "town",
-                               "lon": rng.uniform(-10, 0), "lat": rng.uniform(10, 15)}
+        row: dict[str, Any] = {
+            "node_id": f"n{i}",
+            "name": f"Node {i}",
+            "kind": "town",
+            "lon": rng.uniform(-10, 0),
+            "lat": rng.uniform(10, 15),
+        }
         if i in sources:
             row.update(kind="port", supply_m3_day=rng.randint(5, 60))
         if rng.random() < 0.3:
@@ -51,16 +60,24 @@ def random_network(seed: int, *, n_nodes: int | None = None, demand: bool = Fals
         for v in range(u + 1, n):
             if rng.random() < p:
                 a, b = (u, v) if rng.random() < 0.5 else (v, u)
-                edges.append({"edge_id": f"e{a}_{b}", "u": f"n{a}", "v": f"n{b}",
-                              "length_km": rng.randint(1, 100),
-                              "capacity_m3_day": rng.randint(0, 40),
-                              "highway": "primary", "surface": "paved",
-                              "corridors": f"c{rng.randint(0, 2)}",
-                              "oneway": rng.random() < 0.5})
+                edges.append(
+                    {
+                        "edge_id": f"e{a}_{b}",
+                        "u": f"n{a}",
+                        "v": f"n{b}",
+                        "length_km": rng.randint(1, 100),
+                        "capacity_m3_day": rng.randint(0, 40),
+                        "highway": "primary",
+                        "surface": "paved",
+                        "corridors": f"c{rng.randint(0, 2)}",
+                        "oneway": rng.random() < 0.5,
+                    }
+                )
     if demand and not any(r.get("demand_m3_day") for r in nodes):
         nodes[0]["demand_m3_day"] = 10
-    return sn.Network.from_tables(pd.DataFrame(nodes), pd.DataFrame(edges), name=f"rand{seed}",
-                                  assumptions=ASSUMPTIONS)
+    return sn.Network.from_tables(
+        pd.DataFrame(nodes), pd.DataFrame(edges), name=f"rand{seed}", assumptions=ASSUMPTIONS
+    )
 
 
 def split_graph(G: nx.MultiDiGraph, *, with_costs: bool = False) -> nx.DiGraph:
@@ -97,8 +114,9 @@ def nx_max_throughput(G: nx.MultiDiGraph, destination: str) -> float:
     return float(nx.maximum_flow_value(H, "S", (destination, "out")))
 
 
-def assert_valid_flow(G: nx.MultiDiGraph, edge_flows: pd.DataFrame, node_flows: pd.DataFrame,
-                      *, rhs: dict[str, float]) -> None:
+def assert_valid_flow(
+    G: nx.MultiDiGraph, edge_flows: pd.DataFrame, node_flows: pd.DataFrame, *, rhs: dict[str, float]
+) -> None:
     """Capacity, non-negativity, node limits and conservation ``in - out + s = rhs[v]``."""
     flow = edge_flows["flow_m3_day"]
     assert (flow >= -TOL).all()
@@ -107,8 +125,9 @@ def assert_valid_flow(G: nx.MultiDiGraph, edge_flows: pd.DataFrame, node_flows: 
     for eid, row in edge_flows.iterrows():
         balance[row["u"]] -= row["flow_m3_day"]
         balance[row["v"]] += row["flow_m3_day"]
-        assert row["capacity_m3_day"] == pytest.approx(G.edges[row["u"], row["v"], eid]
-                                                       ["capacity_m3_day"])
+        assert row["capacity_m3_day"] == pytest.approx(
+            G.edges[row["u"], row["v"], eid]["capacity_m3_day"]
+        )
     for n, d in G.nodes(data=True):
         assert balance[n] == pytest.approx(rhs.get(n, 0.0), abs=1e-4), n
         assert node_flows.loc[n, "supply_m3_day"] <= (d.get("supply_m3_day") or 0) + TOL

@@ -14,8 +14,9 @@ from supplynet import cli
 BLOCKADE = "examples/scenarios/blockade_2025.toml"
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-            *args: str) -> tuple[int, str, str]:
+def run_cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "argv", ["supplynet", *args])
     monkeypatch.setenv("COLUMNS", "200")
     code = 0
@@ -30,14 +31,21 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 def test_run_table(capsys, monkeypatch) -> None:
     code, out, _ = run_cli(capsys, monkeypatch, "run", BLOCKADE)
     assert code == 0
-    for text in ("Fuel reaching bamako", "Corridor flows", "Bottlenecks", "Kidira/Diboli",
-                 "Least-cost supply", "OpenStreetMap"):
+    for text in (
+        "Fuel reaching bamako",
+        "Corridor flows",
+        "Bottlenecks",
+        "Kidira/Diboli",
+        "Least-cost supply",
+        "OpenStreetMap",
+    ):
         assert text in out
 
 
 def test_run_json_is_machine_readable(capsys, monkeypatch) -> None:
-    code, out, _ = run_cli(capsys, monkeypatch, "run", BLOCKADE, "--format", "json",
-                           "--solver", "cbc")
+    code, out, _ = run_cli(
+        capsys, monkeypatch, "run", BLOCKADE, "--format", "json", "--solver", "cbc"
+    )
     assert code == 0
     doc = json.loads(out)
     assert doc["summary"]["scenario"] == "blockade_2025"
@@ -49,11 +57,17 @@ def test_run_json_is_machine_readable(capsys, monkeypatch) -> None:
 def test_run_csv_to_stdout_and_files(capsys, monkeypatch, tmp_path: Path) -> None:
     code, out, _ = run_cli(capsys, monkeypatch, "run", BLOCKADE, "--format", "csv")
     assert code == 0 and "# throughput_edge_flows\nedge_id," in out
-    code, _, _ = run_cli(capsys, monkeypatch, "run", BLOCKADE, "-f", "csv", "--out",
-                         str(tmp_path / "res"))
+    code, _, _ = run_cli(
+        capsys, monkeypatch, "run", BLOCKADE, "-f", "csv", "--out", str(tmp_path / "res")
+    )
     names = {p.name for p in (tmp_path / "res").iterdir()}
-    assert {"summary.json", "throughput_edge_flows.csv", "throughput_bottlenecks.csv",
-            "throughput_corridor_flows.csv", "supply_delivered.csv"} <= names
+    assert {
+        "summary.json",
+        "throughput_edge_flows.csv",
+        "throughput_bottlenecks.csv",
+        "throughput_corridor_flows.csv",
+        "supply_delivered.csv",
+    } <= names
     summary = json.loads((tmp_path / "res" / "summary.json").read_text())
     assert summary["throughput"]["status"] == "optimal"
 
@@ -82,8 +96,7 @@ def test_bad_scenario_keeps_earlier_outputs(capsys, monkeypatch, tmp_path: Path)
     before = (out / "result.json").read_bytes()
     bad = tmp_path / "bad.toml"
     bad.write_text('blocked_corridors = ["nowhere"]\n')
-    code, _, err = run_cli(capsys, monkeypatch, "run", str(bad), "--out", str(out),
-                           "-f", "json")
+    code, _, err = run_cli(capsys, monkeypatch, "run", str(bad), "--out", str(out), "-f", "json")
     assert code == 2 and "bad.toml: blocked_corridors: unknown corridor 'nowhere'" in err
     assert (out / "result.json").read_bytes() == before
     assert [p.name for p in out.iterdir()] == ["result.json"]
@@ -100,7 +113,11 @@ def test_console_script_subprocess(tmp_path: Path) -> None:
     """The real entry point: exit status 2 and a single stderr line, no traceback."""
     bad = tmp_path / "bad.toml"
     bad.write_text("name = [\n")
-    proc = subprocess.run([sys.executable, "-m", "supplynet", "run", str(bad)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "supplynet", "run", str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "not valid TOML" in proc.stderr

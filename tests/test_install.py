@@ -13,27 +13,59 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_wheel_install_loads_the_embedded_network(tmp_path: Path) -> None:
     dist, site = tmp_path / "dist", tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(dist), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = dist.glob("supplynet-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for data in ("nodes.csv", "edges.csv", "assumptions.csv", "road_capacity.csv",
-                 "SOURCES.md"):
+    for data in ("nodes.csv", "edges.csv", "assumptions.csv", "road_capacity.csv", "SOURCES.md"):
         assert f"supplynet/_data/{data}" in names
     assert "supplynet/py.typed" in names
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
-                    str(site), str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
     code = (
         "import supplynet as sn\n"
         "from supplynet.datasets import data_path\n"
         "path = str(data_path('nodes.csv'))\n"
-        "assert path.startswith(%r) and '_data' in path, path\n"
+        f"assert path.startswith({str(site)!r}) and '_data' in path, path\n"
         "net = sn.load_network()\n"
         "print(len(net.nodes), round(sn.max_throughput(net).delivered_m3_day))\n"
-    ) % str(site)
+    )
     env = {**os.environ, "PYTHONPATH": str(site)}
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     nodes, delivered = map(int, proc.stdout.split())
     assert nodes >= 40 and delivered > 0

@@ -59,7 +59,7 @@ def test_cost_equals_network_simplex_on_feasible_instances(seed: int) -> None:
     assert res.ok
     assert res.total_shortfall_m3_day == pytest.approx(0.0, abs=1e-6)
     assert res.cost == pytest.approx(_simplex_cost(net.graph), rel=1e-7, abs=1e-6)
-    rhs = {n: d for n, d in _demands(net.graph).items()}
+    rhs = dict(_demands(net.graph).items())
     assert_valid_flow(net.graph, res.edge_flows, res.node_flows, rhs=rhs)
 
 
@@ -81,8 +81,18 @@ def test_default_baseline_meets_demand(net: sn.Network) -> None:
     res = sn.least_cost_supply(net)
     assert res.ok and res.total_shortfall_m3_day == pytest.approx(0, abs=1e-6)
     assert res.cost > 0
-    assert set(res.delivered.index) >= {"bamako", "kayes", "sikasso", "segou", "mopti",
-                                        "koutiala", "kita", "nioro", "gao", "tombouctou"}
+    assert set(res.delivered.index) >= {
+        "bamako",
+        "kayes",
+        "sikasso",
+        "segou",
+        "mopti",
+        "koutiala",
+        "kita",
+        "nioro",
+        "gao",
+        "tombouctou",
+    }
 
 
 def test_blockade_leaves_a_shortfall_costed_at_the_penalty(net: sn.Network) -> None:
@@ -93,12 +103,14 @@ def test_blockade_leaves_a_shortfall_costed_at_the_penalty(net: sn.Network) -> N
     assert res.total_shortfall_m3_day > 0
     # the network cannot deliver more to all demand nodes than its max flow allows
     assert demand - res.total_shortfall_m3_day <= flow.delivered_m3_day + 1.0 + (
-        demand - res.delivered.loc["bamako", "demand_m3_day"])
+        demand - res.delivered.loc["bamako", "demand_m3_day"]
+    )
     penalty = sn.load_assumptions()["unmet_penalty_per_m3"]
     assert res.penalty_cost == pytest.approx(penalty * res.total_shortfall_m3_day)
     row = res.delivered.loc["bamako"]
     assert row["stock_days_at_shortfall"] == pytest.approx(
-        net.nodes.loc["bamako", "stock_m3"] / row["shortfall_m3_day"])
+        net.nodes.loc["bamako", "stock_m3"] / row["shortfall_m3_day"]
+    )
 
 
 def test_cbc_and_highs_agree(net: sn.Network) -> None:
@@ -113,7 +125,8 @@ def test_demand_changes(net: sn.Network) -> None:
     res = sn.least_cost_supply(net, sc)
     assert res.delivered.loc["bamako", "demand_m3_day"] == pytest.approx(50.0)
     assert res.delivered.loc["kayes", "demand_m3_day"] == pytest.approx(
-        0.5 * net.nodes.loc["kayes", "demand_m3_day"])
+        0.5 * net.nodes.loc["kayes", "demand_m3_day"]
+    )
 
 
 def test_penalty_must_be_positive(net: sn.Network) -> None:

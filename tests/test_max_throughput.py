@@ -10,11 +10,11 @@ from conftest import TOL, assert_valid_flow, nx_max_throughput, random_network
 import supplynet as sn
 
 
-
 def _check_invariants(res: sn.ThroughputResult, G) -> None:
     assert res.ok
-    assert_valid_flow(G, res.edge_flows, res.node_flows,
-                      rhs={res.destination: res.delivered_m3_day})
+    assert_valid_flow(
+        G, res.edge_flows, res.node_flows, rhs={res.destination: res.delivered_m3_day}
+    )
     cut = res.bottlenecks
     # max-flow / min-cut: the saturated cut's capacity equals the delivery
     assert cut["capacity_m3_day"].sum() == pytest.approx(res.delivered_m3_day, abs=1e-4)
@@ -55,8 +55,9 @@ def test_default_network_under_random_blockages(net: sn.Network, seed: int) -> N
     )
     applied = sc.apply(net)
     res = sn.max_throughput(net, sc, destination="Bamako")
-    assert res.delivered_m3_day == pytest.approx(nx_max_throughput(applied.graph, "bamako"),
-                                                 abs=1e-4)
+    assert res.delivered_m3_day == pytest.approx(
+        nx_max_throughput(applied.graph, "bamako"), abs=1e-4
+    )
     _check_invariants(res, applied.graph)
     blocked = applied.edges.index[applied.edges["road_id"].isin(sc.blocked_edges)]
     assert (res.edge_flows.loc[blocked, "flow_m3_day"].abs() <= TOL).all()
@@ -89,19 +90,21 @@ def test_every_port_reaches_bamako(net: sn.Network) -> None:
     ports = net.nodes.index[net.nodes["kind"] == "port"]
     assert set(ports) >= {"dakar", "abidjan", "conakry", "lome", "tema", "cotonou", "nouakchott"}
     for port in ports:
-        others = [p for p in net.nodes.index[net.nodes["supply_m3_day"].fillna(0) > 0]
-                  if p != port]
+        others = [p for p in net.nodes.index[net.nodes["supply_m3_day"].fillna(0) > 0] if p != port]
         sc = sn.Scenario(name=f"only-{port}", blocked_nodes=others)
         res = sn.max_throughput(net, sc, destination="Bamako")
         assert res.delivered_m3_day > 0, port
 
 
 def test_blocking_every_corridor_into_mali_delivers_zero(net: sn.Network) -> None:
-    into_mali = [c for c, ids in net.corridors.items()
-                 if any(net.nodes.loc[n, "kind"] == "border"
-                        for e in ids for n in net.edge_endpoints(e))]
-    res = sn.max_throughput(net, sn.Scenario(name="all", blocked_corridors=into_mali),
-                            destination="Bamako")
+    into_mali = [
+        c
+        for c, ids in net.corridors.items()
+        if any(net.nodes.loc[n, "kind"] == "border" for e in ids for n in net.edge_endpoints(e))
+    ]
+    res = sn.max_throughput(
+        net, sn.Scenario(name="all", blocked_corridors=into_mali), destination="Bamako"
+    )
     assert res.delivered_m3_day == pytest.approx(0.0, abs=TOL)
     borders = net.nodes.index[net.nodes["kind"] == "border"]
     res2 = sn.max_throughput(net, sn.Scenario(name="b", blocked_nodes=list(borders)))

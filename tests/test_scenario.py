@@ -31,21 +31,25 @@ def test_required_examples_exist() -> None:
 @pytest.mark.parametrize(
     ("text", "pattern"),
     [
-        ('blocked_corridor = ["dakar-kayes"]',
-         r"sc\.toml: unknown key 'blocked_corridor'; did you mean 'blocked_corridors'"),
-        ("capacity_factors = { dakar-kayes = -1 }",
-         r"sc\.toml: capacity_factors.*must be >= 0"),
+        (
+            'blocked_corridor = ["dakar-kayes"]',
+            r"sc\.toml: unknown key 'blocked_corridor'; did you mean 'blocked_corridors'",
+        ),
+        ("capacity_factors = { dakar-kayes = -1 }", r"sc\.toml: capacity_factors.*must be >= 0"),
         ("blocked_nodes = 3", r"sc\.toml: blocked_nodes = 3: Input should be a valid list"),
         ("name = [", r"sc\.toml: not valid TOML"),
         ("[[areas]]\nradius_km = 10", r"sc\.toml: areas\.0: a circle needs both center"),
-        ("[[areas]]\ncenter = [0, 0]\nradius_km = 5\nfactr = 0",
-         r"unknown key 'factr'; did you mean 'factor'"),
+        (
+            "[[areas]]\ncenter = [0, 0]\nradius_km = 5\nfactr = 0",
+            r"unknown key 'factr'; did you mean 'factor'",
+        ),
         ("[[areas]]\nwkt = 'POINT (0 0)'", r"wkt must be a Polygon"),
         ("assumptions = { tanker_m3 = 30 }", r"'tanker_m3' cannot be overridden"),
     ],
 )
-def test_file_errors_are_one_line_and_name_the_culprit(tmp_path: Path, text: str,
-                                                       pattern: str) -> None:
+def test_file_errors_are_one_line_and_name_the_culprit(
+    tmp_path: Path, text: str, pattern: str
+) -> None:
     with pytest.raises(sn.ScenarioError, match=pattern) as err:
         sn.Scenario.from_file(_write(tmp_path, text))
     assert "\n" not in str(err.value)
@@ -54,47 +58,57 @@ def test_file_errors_are_one_line_and_name_the_culprit(tmp_path: Path, text: str
 @pytest.mark.parametrize(
     ("text", "pattern"),
     [
-        ('blocked_corridors = ["dakar-kays"]',
-         r"sc\.toml: blocked_corridors: unknown corridor 'dakar-kays'; did you mean 'dakar-kayes'"),
-        ('blocked_edges = ["kayes_diemaa"]',
-         r"blocked_edges: unknown edge 'kayes_diemaa'; did you mean 'kayes_diema'"),
+        (
+            'blocked_corridors = ["dakar-kays"]',
+            r"sc\.toml: blocked_corridors: unknown corridor 'dakar-kays'; "
+            r"did you mean 'dakar-kayes'",
+        ),
+        (
+            'blocked_edges = ["kayes_diemaa"]',
+            r"blocked_edges: unknown edge 'kayes_diemaa'; did you mean 'kayes_diema'",
+        ),
         ('blocked_nodes = ["Kidira"]', r"blocked_nodes: unknown node 'Kidira'; did you mean"),
-        ("capacity_factors = { abidjan-sikaso = 0.5 }",
-         r"capacity_factors: unknown corridor, edge or node 'abidjan-sikaso'; "
-         r"did you mean 'abidjan-sikasso'"),
+        (
+            "capacity_factors = { abidjan-sikaso = 0.5 }",
+            r"capacity_factors: unknown corridor, edge or node 'abidjan-sikaso'; "
+            r"did you mean 'abidjan-sikasso'",
+        ),
         ("demand = { Bamakko = 10 }", r"demand: unknown node 'Bamakko'"),
     ],
 )
-def test_unknown_names_give_closest_matches(net: sn.Network, tmp_path: Path, text: str,
-                                            pattern: str) -> None:
+def test_unknown_names_give_closest_matches(
+    net: sn.Network, tmp_path: Path, text: str, pattern: str
+) -> None:
     sc = sn.Scenario.from_file(_write(tmp_path, text))
     with pytest.raises(sn.ScenarioError, match=pattern):
         sc.apply(net)
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(sn.ScenarioError, match="nope.toml: scenario file not found"):
+    with pytest.raises(sn.ScenarioError, match=r"nope\.toml: scenario file not found"):
         sn.Scenario.from_file(tmp_path / "nope.toml")
 
 
 def test_apply_never_mutates(net: sn.Network) -> None:
     caps = net.edges["capacity_m3_day"].copy()
     supply = net.nodes["supply_m3_day"].copy()
-    sc = sn.Scenario(name="x", blocked_nodes=["dakar"], capacity_factors={"abidjan": 0.5},
-                     demand_factor=2)
+    sc = sn.Scenario(
+        name="x", blocked_nodes=["dakar"], capacity_factors={"abidjan": 0.5}, demand_factor=2
+    )
     out = sc.apply(net)
     assert out.nodes.loc["dakar", "supply_m3_day"] == 0
-    assert out.nodes.loc["abidjan", "supply_m3_day"] == pytest.approx(
-        0.5 * supply["abidjan"])
+    assert out.nodes.loc["abidjan", "supply_m3_day"] == pytest.approx(0.5 * supply["abidjan"])
     assert net.edges["capacity_m3_day"].equals(caps)
     assert net.nodes["supply_m3_day"].equals(supply)
 
 
 def test_factors_multiply_and_limits_cap(net: sn.Network) -> None:
     base = net.edges.loc["kayes_diema", "capacity_m3_day"]
-    sc = sn.Scenario(name="x", capacity_factors={"dakar-kayes": 0.5, "kayes_diema": 0.5},
-                     capacity_limits_m3_day={"kidira_diboli_kayes": 100, "gogui": 50,
-                                             "kati": 70})
+    sc = sn.Scenario(
+        name="x",
+        capacity_factors={"dakar-kayes": 0.5, "kayes_diema": 0.5},
+        capacity_limits_m3_day={"kidira_diboli_kayes": 100, "gogui": 50, "kati": 70},
+    )
     out = sc.apply(net)
     assert out.edges.loc["kayes_diema", "capacity_m3_day"] == pytest.approx(0.25 * base)
     assert out.edges.loc["kayes_diema_rev", "capacity_m3_day"] == pytest.approx(0.25 * base)
@@ -111,13 +125,14 @@ def test_node_factor_on_an_unlimited_node_creates_a_limit(net: sn.Network) -> No
 
 
 def pd_isna(value: object) -> bool:
-    return value is None or value != value  # noqa: PLR0124
+    return value is None or value != value
 
 
 def test_circle_area_blocks_roads_and_nodes_inside(net: sn.Network) -> None:
     kayes = net.nodes.loc["kayes"]
-    sc = sn.Scenario(name="a", areas=[sn.Area(center=(kayes["lon"], kayes["lat"]),
-                                              radius_km=20, factor=0.0)])
+    sc = sn.Scenario(
+        name="a", areas=[sn.Area(center=(kayes["lon"], kayes["lat"]), radius_km=20, factor=0.0)]
+    )
     out = sc.apply(net)
     touching = [e for e in net.edges.index if "kayes" in net.edge_endpoints(e)]
     assert (out.edges.loc[touching, "capacity_m3_day"] == 0).all()
@@ -131,8 +146,9 @@ def test_circle_radius_is_geodesic(net: sn.Network) -> None:
     bamako = net.nodes.loc["bamako"]
     center = (bamako["lon"], bamako["lat"])
     for radius, inside in ((20, True), (10, False)):
-        out = sn.Scenario(name="r", areas=[sn.Area(center=center, radius_km=radius,
-                                                   factor=0.5)]).apply(net)
+        out = sn.Scenario(
+            name="r", areas=[sn.Area(center=center, radius_km=radius, factor=0.5)]
+        ).apply(net)
         limited = not pd_isna(out.nodes.loc["kati", "capacity_m3_day"])
         assert limited == inside, radius
 
@@ -142,13 +158,11 @@ def test_polygon_area(net: sn.Network) -> None:
     box = [(-5.0, 5.0), (-3.0, 5.0), (-3.0, 6.0), (-5.0, 6.0)]
     out = sn.Scenario(name="p", areas=[sn.Area(polygon=box, factor=0.0)]).apply(net)
     assert out.nodes.loc["abidjan", "supply_m3_day"] == 0
-    res = sn.max_throughput(net, sn.Scenario(name="p", areas=[sn.Area(polygon=box,
-                                                                       factor=0.0)]))
+    res = sn.max_throughput(net, sn.Scenario(name="p", areas=[sn.Area(polygon=box, factor=0.0)]))
     assert res.node_flows.loc["abidjan", "throughput_m3_day"] == 0
 
 
 def test_assumption_override_changes_cost(net: sn.Network) -> None:
     base = sn.least_cost_supply(net)
-    cheap = sn.least_cost_supply(net, sn.Scenario(name="c",
-                                                  assumptions={"cost_per_m3_km": 20}))
+    cheap = sn.least_cost_supply(net, sn.Scenario(name="c", assumptions={"cost_per_m3_km": 20}))
     assert cheap.cost < base.cost

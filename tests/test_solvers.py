@@ -25,9 +25,14 @@ def _problem(kind: str) -> pulp.LpProblem:
 
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
-@pytest.mark.parametrize(("kind", "status"), [("optimal", Status.OPTIMAL),
-                                              ("infeasible", Status.INFEASIBLE),
-                                              ("unbounded", Status.UNBOUNDED)])
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        ("optimal", Status.OPTIMAL),
+        ("infeasible", Status.INFEASIBLE),
+        ("unbounded", Status.UNBOUNDED),
+    ],
+)
 def test_status_mapping(solver: str, kind: str, status: Status) -> None:
     info = solve(_problem(kind), solver)
     if solver == "cbc" and kind == "unbounded":
@@ -81,8 +86,13 @@ def test_non_optimal_status_is_carried_not_a_number(net, monkeypatch) -> None:
 def test_result_files_are_written_whole(net, tmp_path, monkeypatch) -> None:
     res = sn.max_throughput(net)
     paths = res.write(tmp_path / "r")
-    assert {p.name for p in paths} == {"summary.json", "edge_flows.csv", "node_flows.csv",
-                                       "bottlenecks.csv", "corridor_flows.csv"}
+    assert {p.name for p in paths} == {
+        "summary.json",
+        "edge_flows.csv",
+        "node_flows.csv",
+        "bottlenecks.csv",
+        "corridor_flows.csv",
+    }
     before = {p.name: p.read_bytes() for p in paths}
     import pandas as pd
 

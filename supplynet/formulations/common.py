@@ -11,7 +11,14 @@ import pulp
 
 from supplynet.errors import DataError
 
-__all__ = ["Incidence", "flow_variables", "incidence", "lp_name", "node_throughput", "supply_variables"]
+__all__ = [
+    "Incidence",
+    "flow_variables",
+    "incidence",
+    "lp_name",
+    "node_throughput",
+    "supply_variables",
+]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
@@ -54,7 +61,9 @@ def flow_variables(problem: pulp.LpProblem, G: nx.MultiDiGraph) -> dict[str, pul
 
 
 def node_throughput(
-    node: Any, inc: Incidence, flow: dict[str, pulp.LpVariable],
+    node: Any,
+    inc: Incidence,
+    flow: dict[str, pulp.LpVariable],
     supply: dict[Any, pulp.LpVariable],
 ) -> pulp.LpAffineExpression:
     """Throughput of a node: all flow entering it plus the supply injected there."""
@@ -64,13 +73,10 @@ def node_throughput(
     return expr
 
 
-def supply_variables(
-    problem: pulp.LpProblem, G: nx.MultiDiGraph
-) -> dict[Any, pulp.LpVariable]:
+def supply_variables(problem: pulp.LpProblem, G: nx.MultiDiGraph) -> dict[Any, pulp.LpVariable]:
     """One variable ``0 <= s_v <= supply_m3_day`` per node that supplies fuel."""
     return {
-        n: problem.add_variable(lp_name("supply", n), lowBound=0,
-                                upBound=float(d["supply_m3_day"]))
+        n: problem.add_variable(lp_name("supply", n), lowBound=0, upBound=float(d["supply_m3_day"]))
         for n, d in G.nodes(data=True)
         if d.get("supply_m3_day")
     }

@@ -86,13 +86,18 @@ def build_max_throughput(G: nx.MultiDiGraph, destination: Any) -> MaxThroughputL
 
 
 def _define_conservation(
-    problem: pulp.LpProblem, G: nx.MultiDiGraph, inc: Incidence,
-    flow: dict[str, pulp.LpVariable], supply: dict[Any, pulp.LpVariable],
-    delivered: pulp.LpVariable, destination: Any,
+    problem: pulp.LpProblem,
+    G: nx.MultiDiGraph,
+    inc: Incidence,
+    flow: dict[str, pulp.LpVariable],
+    supply: dict[Any, pulp.LpVariable],
+    delivered: pulp.LpVariable,
+    destination: Any,
 ) -> None:
     for n in G:
         net_in = pulp.lpSum(flow[e] for e in inc.into[n]) - pulp.lpSum(
-            flow[e] for e in inc.out_of[n])
+            flow[e] for e in inc.out_of[n]
+        )
         if n in supply:
             net_in += supply[n]
         rhs = delivered if n == destination else 0
@@ -100,8 +105,11 @@ def _define_conservation(
 
 
 def _define_node_capacity(
-    problem: pulp.LpProblem, G: nx.MultiDiGraph, inc: Incidence,
-    flow: dict[str, pulp.LpVariable], supply: dict[Any, pulp.LpVariable],
+    problem: pulp.LpProblem,
+    G: nx.MultiDiGraph,
+    inc: Incidence,
+    flow: dict[str, pulp.LpVariable],
+    supply: dict[Any, pulp.LpVariable],
 ) -> list[str]:
     names = []
     for n, d in G.nodes(data=True):
@@ -113,8 +121,9 @@ def _define_node_capacity(
     return names
 
 
-def fix_delivery_minimise_km(lp: MaxThroughputLP, G: nx.MultiDiGraph,
-                             delivered_m3_day: float, *, rel_tol: float = 1e-9) -> None:
+def fix_delivery_minimise_km(
+    lp: MaxThroughputLP, G: nx.MultiDiGraph, delivered_m3_day: float, *, rel_tol: float = 1e-9
+) -> None:
     """Second phase: keep the maximum delivery, route it over the fewest m3-km.
 
     A maximum flow is rarely unique: the solver may send fuel round cycles or over long
@@ -130,7 +139,10 @@ def fix_delivery_minimise_km(lp: MaxThroughputLP, G: nx.MultiDiGraph,
     """
     problem = lp.problem
     problem.sense = pulp.LpMinimize
-    problem.setObjective(pulp.lpSum(float(G.edges[u, v, k]["length_km"]) * lp.flow[k]
-                                    for u, v, k in G.edges(keys=True)))
+    problem.setObjective(
+        pulp.lpSum(
+            float(G.edges[u, v, k]["length_km"]) * lp.flow[k] for u, v, k in G.edges(keys=True)
+        )
+    )
     floor = max(0.0, delivered_m3_day * (1 - rel_tol) - 1e-7)
     problem += (lp.delivered >= floor, "keep_max_delivery")

@@ -37,7 +37,8 @@ class LeastCostLP:
 def arc_cost_per_m3(G: nx.MultiDiGraph, data: dict[str, Any]) -> float:
     """Cost of moving one m3 along an arc: ``cost_per_m3_km * length_km`` (+ ``toll_per_m3``)."""
     return float(G.graph["cost_per_m3_km"]) * float(data["length_km"]) + float(
-        data.get("toll_per_m3") or 0.0)
+        data.get("toll_per_m3") or 0.0
+    )
 
 
 def build_least_cost_supply(
@@ -91,8 +92,7 @@ def build_least_cost_supply(
     flow = flow_variables(problem, G)
     supply = supply_variables(problem, G)
     unmet = {
-        n: problem.add_variable(lp_name("unmet", n), lowBound=0,
-                                upBound=float(d["demand_m3_day"]))
+        n: problem.add_variable(lp_name("unmet", n), lowBound=0, upBound=float(d["demand_m3_day"]))
         for n, d in G.nodes(data=True)
         if d.get("demand_m3_day")
     }
@@ -102,13 +102,17 @@ def build_least_cost_supply(
     _define_demand_balance(problem, G, inc, flow, supply, unmet)
     for n, d in G.nodes(data=True):
         if d.get("capacity_m3_day") is not None:
-            problem += (node_throughput(n, inc, flow, supply) <= float(d["capacity_m3_day"]),
-                        lp_name("nodecap", n))
+            problem += (
+                node_throughput(n, inc, flow, supply) <= float(d["capacity_m3_day"]),
+                lp_name("nodecap", n),
+            )
     return LeastCostLP(problem, flow, supply, unmet, transport, penalty_per_m3, inc)
 
 
 def _define_transport_cost(
-    G: nx.MultiDiGraph, inc: Incidence, flow: dict[str, pulp.LpVariable],
+    G: nx.MultiDiGraph,
+    inc: Incidence,
+    flow: dict[str, pulp.LpVariable],
     supply: dict[Any, pulp.LpVariable],
 ) -> pulp.LpAffineExpression:
     terms = [arc_cost_per_m3(G, d) * flow[k] for _, _, k, d in G.edges(keys=True, data=True)]
@@ -119,13 +123,17 @@ def _define_transport_cost(
 
 
 def _define_demand_balance(
-    problem: pulp.LpProblem, G: nx.MultiDiGraph, inc: Incidence,
-    flow: dict[str, pulp.LpVariable], supply: dict[Any, pulp.LpVariable],
+    problem: pulp.LpProblem,
+    G: nx.MultiDiGraph,
+    inc: Incidence,
+    flow: dict[str, pulp.LpVariable],
+    supply: dict[Any, pulp.LpVariable],
     unmet: dict[Any, pulp.LpVariable],
 ) -> None:
     for n, d in G.nodes(data=True):
         net_in = pulp.lpSum(flow[e] for e in inc.into[n]) - pulp.lpSum(
-            flow[e] for e in inc.out_of[n])
+            flow[e] for e in inc.out_of[n]
+        )
         if n in supply:
             net_in += supply[n]
         demand = float(d.get("demand_m3_day") or 0.0)
