@@ -37,7 +37,7 @@ from shapely.geometry.base import BaseGeometry
 
 from supplynet.capacity import CapacityTable, load_capacity_table
 from supplynet.errors import DataError, closest
-from supplynet.network import Network
+from supplynet.network import OSM_ATTRIBUTION, Network
 from supplynet.osm.assemble import Attachments, assemble_graph, way_capacities
 from supplynet.osm.contract import contract_segments, split_ways
 from supplynet.osm.facilities import (
@@ -358,7 +358,8 @@ def build_network_from_osm(
                                  highways=highways, fallback=capacity_fallback,
                                  boundaries=boundaries, tolerance_km=tolerance_km,
                                  destination=destination)
-        net = Network.from_graph(net_G, name=name or _default_name(kind, source))
+        net_G.graph["name"] = name or _default_name(kind, source)
+        net = Network.from_graph(net_G, name=net_G.graph["name"])
         logger.info("Built network %r: %d nodes, %d arcs (%d facilities)", net.name,
                     net.graph.number_of_nodes(), net.graph.number_of_edges(),
                     sum(1 for _, d in net.graph.nodes(data=True) if d["kind"] != "junction"))
@@ -403,6 +404,7 @@ def _build_graph(data: RoadData, fac: pd.DataFrame, region: BaseGeometry, what: 
                        way_surface=surface, attachments=att, country=country,
                        graph_attrs=graph_attrs)
     G.graph["highway_classes"] = ",".join(highways)
+    G.graph["attribution"] = OSM_ATTRIBUTION
     G = _keep_facility_components(G, set(att.facility_attrs))
     if G.number_of_edges() == 0:
         raise DataError(f"{what}: no roads of classes {','.join(highways)} connect the "

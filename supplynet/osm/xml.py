@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import xml.sax
+from xml.etree import ElementTree
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -54,6 +55,8 @@ def read_xml(path: str | Path, highways: Sequence[str]) -> RoadData:
     except xml.sax.SAXParseException as exc:
         raise DataError(f"{path}: not valid OSM XML ({exc.getMessage()} at line "
                         f"{exc.getLineNumber()}); is the file complete?") from None
+    except ElementTree.ParseError as exc:
+        raise DataError(f"{path}: not valid OSM XML ({exc}); is the file complete?") from None
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read OSM XML ({exc})") from None
     except ox._errors.InsufficientResponseError:
