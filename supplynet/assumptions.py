@@ -86,8 +86,11 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
     dupes = df["key"][df["key"].duplicated()].tolist()
     if dupes:
         raise DataError(f"{path}: duplicate key(s) {', '.join(dupes)}")
+    for col in ("unit", "source"):
+        if col not in df.columns:
+            df[col] = ""
     return Assumptions(
         values=dict(zip(df["key"], df["value"], strict=True)),
-        units=dict(zip(df["key"], df.get("unit", ""), strict=True)),
-        sources=dict(zip(df["key"], df.get("source", ""), strict=True)),
+        units=dict(zip(df["key"], df["unit"], strict=True)),
+        sources=dict(zip(df["key"], df["source"], strict=True)),
     )

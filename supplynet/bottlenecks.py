@@ -47,7 +47,9 @@ def saturated_cut(
     Returns
     -------
     DataFrame
-        Columns ``element, type, name, capacity_m3_day, flow_m3_day, corridors``.
+        Columns ``element, type, name, capacity_m3_day, flow_m3_day, corridors``. Cut
+        elements of capacity 0 (blocked roads and posts) are left out: they carry nothing
+        and add nothing to the cut's capacity, which still equals the flow value.
     """
     # residual adjacency on the split graph: (kind, node) pairs; kind "in" or "out"
     residual: dict[Any, list[Any]] = {}
@@ -89,7 +91,7 @@ def saturated_cut(
 
     rows = []
     for a, b, kind, ident, cap, flow in elements:
-        if a in seen and b not in seen:
+        if a in seen and b not in seen and cap > 0:
             if kind == "edge":
                 u, v = a[1], b[1]
                 data = G.edges[u, v, ident]

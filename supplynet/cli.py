@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from supplynet.datasets import load_network
-from supplynet.errors import SupplynetError
+from supplynet.errors import DataError, SupplynetError
 from supplynet.io import write_files
 from supplynet.network import Network
 from supplynet.optimize import least_cost_supply, max_throughput
@@ -82,6 +82,8 @@ def run(
     out: Annotated[Path | None, typer.Option(help="Write result files to this folder.")] = None,
 ) -> None:
     """Run a scenario: fuel reaching the destination, corridor flows, bottlenecks, shortfalls."""
+    if out is not None and out.exists() and not out.is_dir():
+        raise DataError(f"{out}: --out must be a folder, and a file of that name exists")
     sc = Scenario.from_file(scenario)
     net = _network(network)
     baseline = max_throughput(net, None, destination, solver=solver.value)
@@ -173,17 +175,27 @@ def _print_tables(
     )
     console.print(head)
 
-    corridors = Table(title="Corridor flows (through each corridor's border posts)")
-    for col in ("corridor", "border posts", "into Mali m3/day", "max edge flow m3/day"):
-        corridors.add_column(col, justify="left" if col[0] in "cb" else "right")
-    for name, row in flow.corridor_flows.iterrows():
-        corridors.add_row(
-            str(name),
-            row["border_posts"] or "-",
-            _fmt(row["into_mali_m3_day"]),
-            _fmt(row["max_edge_flow_m3_day"]),
-        )
-    console.print(corridors)
+    sources = Table(title="Supply used by source")
+    for col in ("source", "kind", "used m3/day", "available m3/day"):
+        sources.add_column(col, justify="right" if "m3" in col else "left")
+    nodes = flow.node_flows
+    for _, row in nodes[nodes["supply_limit_m3_day"].notna()].iterrows():
+        sources.add_row(row["name"], row["kind"], _fmt(row["supply_m3_day"]),
+                        _fmt(row["supply_limit_m3_day"]))
+    console.print(sources)
+
+    entry = Table(title="Entry into Mali by border post")
+    for col in ("border post", "corridors", "flow m3/day", "capacity m3/day", "used"):
+        entry.add_column(col, justify="right" if col in ("flow m3/day", "capacity m3/day",
+                                                         "used") else "left")
+    for _, row in flow.border_flows.iterrows():
+        used = row["utilisation"]
+        entry.add_row(row["name"], row["corridors"].replace(";", ", "),
+                      _fmt(row["flow_m3_day"]), _fmt(row["capacity_m3_day"]),
+                      "-" if used != used else f"{used:.0%}")
+    entry.add_row("total", "", _fmt(float(flow.border_flows["flow_m3_day"].sum())), "", "",
+                  style="bold")
+    console.print(entry)
 
     cut = Table(title="Bottlenecks (saturated minimum cut)")
     for col in ("element", "type", "name", "capacity m3/day", "flow m3/day"):
@@ -281,6 +293,9 @@ def main() -> None:
         _fail(str(exc), 2)
     except typer.Abort:
         _fail("aborted", 1)
+    except OSError as exc:  # unwritable --out, disk full, permission denied
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"{where}{exc.strerror or exc}", 2)
     except Exception as exc:
         # typer/click usage errors (bad option value, missing argument) carry these
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):

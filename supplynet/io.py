@@ -58,6 +58,9 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; swap it in for ``path`` only on success."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; a saved network is an ordinary folder
     try:
         yield tmp
         if path.exists():
@@ -74,17 +77,34 @@ def atomic_dir(path: Path) -> Iterator[Path]:
 def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
     """Write several text files into ``folder``, all of them or none.
 
-    Every file is first written in full to a staging folder inside ``folder``; only when
-    all are written are they moved onto their final names. Other files in ``folder`` are
-    left alone, and a failure before the move leaves earlier outputs intact.
+    Every file is first written in full to a staging folder inside ``folder``. Then each
+    earlier file of the same name is set aside and the new one moved in; if any move
+    fails, the new files are taken out and the earlier ones put back. Other files in
+    ``folder`` are never touched.
     """
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"{folder}: output path exists and is not a folder")
     folder.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".supplynet-staging-", dir=folder))
+    backup = staging / ".previous"
+    backup.mkdir()
+    moved: list[str] = []
     try:
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
-        for name in files:
-            (staging / name).replace(folder / name)
+        try:
+            for name in files:
+                if (folder / name).exists():
+                    (folder / name).replace(backup / name)
+                (staging / name).replace(folder / name)
+                moved.append(name)
+        except BaseException:
+            for name in files:
+                if name in moved:
+                    (folder / name).unlink(missing_ok=True)
+                if (backup / name).exists():
+                    (backup / name).replace(folder / name)
+            raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [folder / name for name in files]

@@ -96,6 +96,10 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
 
 
+def _finite_nonneg(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value) and value >= 0
+
+
 def _blank(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
 
@@ -188,8 +192,17 @@ class Network:
             base = load_assumptions()
             merged = {**{k: base.get_text(k) for k in _GRAPH_ASSUMPTIONS}, **merged}
         graph_attrs: dict[str, Any] = {
-            k: (v if k == "currency" else float(v)) for k, v in merged.items()
+            k: (str(v) if k == "currency" else _number(v, f"{source or 'assumptions'}: {k}"))
+            for k, v in merged.items()
         }
+        for k in ("tanker_m3", "unmet_penalty_per_m3"):
+            if not graph_attrs[k] > 0:
+                raise DataError(f"{source or 'assumptions'}: {k} must be > 0, got {graph_attrs[k]}")
+        if graph_attrs["cost_per_m3_km"] < 0:
+            raise DataError(
+                f"{source or 'assumptions'}: cost_per_m3_km must be >= 0, "
+                f"got {graph_attrs['cost_per_m3_km']}"
+            )
         graph_attrs["name"] = name
         graph_attrs["attribution"] = OSM_ATTRIBUTION
         G = nx.MultiDiGraph(**graph_attrs)
@@ -228,7 +241,14 @@ class Network:
         assumptions = None
         if (folder / "assumptions.csv").is_file():
             a = load_assumptions(folder / "assumptions.csv")
-            assumptions = {k: a.values[k] for k in _GRAPH_ASSUMPTIONS if k in a.values}
+            missing = [k for k in _GRAPH_ASSUMPTIONS if k not in a.values]
+            if missing:
+                raise DataError(
+                    f"{folder / 'assumptions.csv'}: missing key(s) {', '.join(missing)}"
+                )
+            assumptions = {k: a.values[k] for k in _GRAPH_ASSUMPTIONS}
+        else:
+            logger.info("%s has no assumptions.csv: using the embedded assumptions", folder)
         return cls.from_tables(
             tables["nodes"],
             tables["edges"],
@@ -295,6 +315,40 @@ class Network:
             for corridor in d.get("corridors", ()):
                 out.setdefault(corridor, []).append(d["edge_id"])
         return {k: sorted(v) for k, v in sorted(out.items())}
+
+    def corridor_elements(self, names: Iterable[str]) -> tuple[list[str], list[str]]:
+        """The arcs and border posts that belong only to the given corridors.
+
+        Corridors share trunk roads (Dakar–Tambacounda carries both Dakar corridors), so a
+        scenario acting on corridors acts on the elements no other corridor uses: the arcs
+        whose corridors are all among ``names``, and the border posts whose incident arcs'
+        corridors are all among ``names``.
+
+        Returns
+        -------
+        (arc ids, border node ids)
+
+        Examples
+        --------
+        >>> import supplynet as sn
+        >>> arcs, posts = sn.load_network().corridor_elements(["dakar-kayes"])
+        >>> "kayes_diema" in arcs, "dakar_fatick" in arcs, posts
+        (True, False, ['kidira_diboli'])
+        """
+        wanted = set(names)
+        arcs = [
+            d["edge_id"]
+            for _, _, d in self.graph.edges(data=True)
+            if d.get("corridors") and set(d["corridors"]) <= wanted
+        ]
+        posts = []
+        for n, d in self.graph.nodes(data=True):
+            if d.get("kind") != "border":
+                continue
+            touching = node_corridors(self, n)
+            if touching and touching <= wanted:
+                posts.append(str(n))
+        return arcs, sorted(posts)
 
     @property
     def edge_ids(self) -> list[str]:
@@ -376,8 +430,8 @@ class Network:
                 problems.append(f"node {n!r}: lon/lat {lon!r}/{lat!r} not valid WGS84 degrees")
             for col in _NUMERIC_NODE:
                 value = d.get(col)
-                if value is not None and not (isinstance(value, int | float) and value >= 0):
-                    problems.append(f"node {n!r}: {col} = {value!r} must be a number >= 0")
+                if value is not None and not _finite_nonneg(value):
+                    problems.append(f"node {n!r}: {col} = {value!r} must be a finite number >= 0")
         seen: set[str] = set()
         for u, v, key, d in G.edges(keys=True, data=True):
             eid = d.get("edge_id")
@@ -386,14 +440,12 @@ class Network:
             if eid in seen:
                 problems.append(f"edge {eid!r}: duplicate edge id")
             seen.add(str(eid))
-            cap = d.get("capacity_m3_day")
-            if cap is None or not isinstance(cap, int | float) or math.isnan(cap) or cap < 0:
-                problems.append(
-                    f"edge {eid!r} ({u}->{v}): capacity_m3_day {cap!r} missing or negative"
-                )
-            length = d.get("length_km")
-            if not isinstance(length, int | float) or not length >= 0:
-                problems.append(f"edge {eid!r}: length_km {length!r} must be >= 0")
+            for col in ("capacity_m3_day", "length_km", "travel_time_h"):
+                value = d.get(col)
+                if not _finite_nonneg(value):
+                    problems.append(
+                        f"edge {eid!r} ({u}->{v}): {col} = {value!r} must be a finite number >= 0"
+                    )
         if problems:
             more = f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
             raise DataError(
@@ -419,9 +471,12 @@ def _number(value: Any, what: str) -> float | None:
     if _blank(value):
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         raise DataError(f"{what}: {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise DataError(f"{what}: {value!r} is not a finite number")
+    return number
 
 
 def _add_nodes(G: nx.MultiDiGraph, nodes: pd.DataFrame, tanker_m3: float, where: str) -> None:
@@ -444,6 +499,8 @@ def _add_nodes(G: nx.MultiDiGraph, nodes: pd.DataFrame, tanker_m3: float, where:
         if "capacity_m3_day" not in attrs and trucks is not None:
             attrs["capacity_m3_day"] = trucks * tanker_m3
             attrs["capacity_trucks_day"] = trucks
+        if attrs["lon"] is None or attrs["lat"] is None:
+            raise DataError(f"{where}node {nid!r}: lon/lat missing")
         G.add_node(nid, **attrs)
 
 
@@ -468,9 +525,16 @@ def _split(text: Any) -> tuple[str, ...]:
 
 
 def _add_edges(G: nx.MultiDiGraph, edges: pd.DataFrame, capacity_table: Any, where: str) -> None:
+    seen: set[str] = set()
     for row in _records(edges, "edge_id", where):
         eid = str(row["edge_id"]).strip()
         what = f"{where}edge {eid!r}"
+        if eid in seen or eid + REVERSE_SUFFIX in seen:
+            raise DataError(
+                f"{what}: duplicate edge_id (or it clashes with the reverse arc "
+                f"of another edge, which is named edge_id + {REVERSE_SUFFIX!r})"
+            )
+        seen.update((eid, eid + REVERSE_SUFFIX))
         u, v = str(row.get("u")), str(row.get("v"))
         for end in (u, v):
             if end not in G:
@@ -505,6 +569,9 @@ def _add_edges(G: nx.MultiDiGraph, edges: pd.DataFrame, capacity_table: Any, whe
         }
         if not _blank(row.get("osm_way_ids")):
             attrs["osm_way_ids"] = str(row["osm_way_ids"])
+        toll = _number(row.get("toll_per_m3"), f"{what} toll_per_m3")
+        if toll is not None:
+            attrs["toll_per_m3"] = toll
         G.add_edge(u, v, key=eid, edge_id=eid, direction="fwd", **attrs)
         if str(row.get("oneway", "")).strip().lower() not in ("true", "1", "yes"):
             rev = eid + REVERSE_SUFFIX
@@ -540,3 +607,13 @@ def iter_node_rows(net: Network) -> Iterable[dict[str, Any]]:
     """Node rows in the project's schema (capacity in m3/day), for saving."""
     for n, d in net.graph.nodes(data=True):
         yield {"node_id": n, **{c: d.get(c) for c in NODE_COLUMNS}}
+
+
+def node_corridors(net: Network, node: Any) -> set[str]:
+    """The corridors of the arcs entering or leaving ``node``."""
+    out: set[str] = set()
+    for _, _, d in net.graph.in_edges(node, data=True):
+        out.update(d.get("corridors", ()))
+    for _, _, d in net.graph.out_edges(node, data=True):
+        out.update(d.get("corridors", ()))
+    return out

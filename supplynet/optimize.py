@@ -10,11 +10,10 @@ import networkx as nx
 import pandas as pd
 
 from supplynet.bottlenecks import saturated_cut
-from supplynet.errors import SolverError
 from supplynet.formulations import build_least_cost_supply, build_max_throughput
 from supplynet.formulations.common import Incidence
 from supplynet.formulations.maxflow import fix_delivery_minimise_km
-from supplynet.network import Network
+from supplynet.network import Network, node_corridors
 from supplynet.results import SupplyResult, ThroughputResult
 from supplynet.scenario import Scenario
 from supplynet.solvers import Status, solve
@@ -34,7 +33,8 @@ _DELIVERED_COLUMNS = [
     "stock_m3",
     "stock_days_at_shortfall",
 ]
-_NODE_COLUMNS = ["name", "kind", "throughput_m3_day", "capacity_m3_day", "supply_m3_day"]
+_NODE_COLUMNS = ["name", "kind", "throughput_m3_day", "capacity_m3_day", "supply_m3_day",
+                 "supply_limit_m3_day"]
 
 
 def max_throughput(
@@ -100,20 +100,26 @@ def max_throughput(
             **base,
         )
     delivered = _value(lp.delivered)
+    flows = {e: _value(x) for e, x in lp.flow.items()}
+    supply_used = {n: _value(s) for n, s in lp.supply.items()}
     if shortest_routes and delivered > 0:
         fix_delivery_minimise_km(lp, G, delivered)
         second = solve(lp.problem, solver, time_limit_s=time_limit_s)
-        if second.status is not Status.OPTIMAL:  # pragma: no cover - phase 1 was feasible
-            raise SolverError(f"routing phase of max_throughput ended {second.status.value}")
         base["solve_time_s"] += second.solve_time_s
-    flows = cancel_opposing_flows(G, {e: _value(x) for e, x in lp.flow.items()})
-    supply_used = {n: _value(s) for n, s in lp.supply.items()}
+        if second.status is Status.OPTIMAL:
+            flows = {e: _value(x) for e, x in lp.flow.items()}
+            supply_used = {n: _value(s) for n, s in lp.supply.items()}
+        else:  # keep the first (equally maximal) flow
+            logger.warning("routing pass ended %s; reporting the first maximum flow",
+                           second.status.value)
+    flows = cancel_opposing_flows(G, flows)
     node_flows = _node_flows(G, lp.incidence, flows, supply_used)
     result = ThroughputResult(
         edge_flows=_edge_flows(G, flows),
         node_flows=node_flows,
         delivered_m3_day=delivered,
         bottlenecks=saturated_cut(G, flows, supply_used),
+        border_flows=_border_flows(applied, node_flows),
         corridor_flows=_corridor_flows(applied, flows, node_flows),
         **base,
     )
@@ -270,34 +276,48 @@ def _node_flows(
                 "throughput_m3_day": through,
                 "capacity_m3_day": d.get("capacity_m3_day"),
                 "supply_m3_day": supply_used.get(n, 0.0),
+                "supply_limit_m3_day": d.get("supply_m3_day"),
             }
         )
     return pd.DataFrame(rows, columns=["node_id", *_NODE_COLUMNS]).set_index("node_id")
 
 
+def _border_flows(net: Network, node_flows: pd.DataFrame) -> pd.DataFrame:
+    """Flow through each border post (each m3 counted once)."""
+    columns = ["name", "corridors", "flow_m3_day", "capacity_m3_day", "utilisation"]
+    rows = []
+    for n, d in net.graph.nodes(data=True):
+        if d.get("kind") != "border":
+            continue
+        flow = float(node_flows.loc[n, "throughput_m3_day"])
+        cap = d.get("capacity_m3_day")
+        rows.append({"node_id": n, "name": d.get("name", n),
+                     "corridors": ";".join(sorted(node_corridors(net, n))),
+                     "flow_m3_day": flow, "capacity_m3_day": cap,
+                     "utilisation": flow / cap if cap else math.nan})
+    return pd.DataFrame(rows, columns=["node_id", *columns]).set_index("node_id")
+
+
 def _corridor_flows(
     net: Network, flows: dict[str, float], node_flows: pd.DataFrame
 ) -> pd.DataFrame:
+    """Per corridor: its border posts' flow (posts may be shared) and its own roads' flow."""
     G = net.graph
     rows = []
     for corridor, edge_ids in net.corridors.items():
-        borders: set[Any] = set()
-        for e in edge_ids:
-            u, v = net.edge_endpoints(e)
-            borders.update(n for n in (u, v) if G.nodes[n].get("kind") == "border")
-        into_mali = (
-            float(node_flows.loc[sorted(borders), "throughput_m3_day"].sum())
-            if borders
-            else math.nan
-        )
-        rows.append(
-            {
-                "corridor": corridor,
-                "border_posts": ";".join(sorted(borders)),
-                "into_mali_m3_day": into_mali,
-                "max_edge_flow_m3_day": max(flows.get(e, 0.0) for e in edge_ids),
-            }
-        )
-    return pd.DataFrame(
-        rows, columns=["corridor", "border_posts", "into_mali_m3_day", "max_edge_flow_m3_day"]
-    ).set_index("corridor")
+        posts = sorted({n for e in edge_ids for n in net.edge_endpoints(e)
+                        if G.nodes[n].get("kind") == "border"})
+        shared = sorted({c for n in posts for c in node_corridors(net, n)} - {corridor})
+        own_arcs, _ = net.corridor_elements([corridor])
+        rows.append({
+            "corridor": corridor,
+            "border_posts": ";".join(posts),
+            "border_flow_m3_day": float(node_flows.loc[posts, "throughput_m3_day"].sum())
+            if posts else math.nan,
+            "posts_shared_with": ";".join(shared),
+            "own_road_flow_m3_day": max((flows.get(e, 0.0) for e in own_arcs),
+                                        default=math.nan),
+        })
+    columns = ["corridor", "border_posts", "border_flow_m3_day", "posts_shared_with",
+               "own_road_flow_m3_day"]
+    return pd.DataFrame(rows, columns=columns).set_index("corridor")

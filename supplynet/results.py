@@ -39,7 +39,7 @@ class Result:
         utilisation``.
     node_flows : DataFrame
         Indexed by node id: ``name, kind, throughput_m3_day, capacity_m3_day,
-        supply_m3_day`` (supply used), and for least-cost results demand columns.
+        supply_m3_day`` (supply used) and ``supply_limit_m3_day`` (supply available).
     """
 
     status: Status
@@ -119,14 +119,20 @@ class ThroughputResult(Result):
         The saturated minimum cut: the arcs, node limits and port supplies whose
         capacities add up to ``delivered_m3_day``. Columns ``element, type, name,
         capacity_m3_day, flow_m3_day, corridors``.
+    border_flows : DataFrame
+        Indexed by border post: ``name, corridors, flow_m3_day, capacity_m3_day,
+        utilisation``; each m3 is counted once, so the column sums to what crosses borders.
     corridor_flows : DataFrame
-        Indexed by corridor: ``border_posts``, ``into_mali_m3_day`` (flow through the
-        corridor's border posts), ``max_edge_flow_m3_day``.
+        Indexed by corridor: ``border_posts``, ``border_flow_m3_day`` (flow through them;
+        a post may serve several corridors, listed in ``posts_shared_with``) and
+        ``own_road_flow_m3_day`` (the largest flow on a road no other corridor uses, NaN
+        if it has none).
     """
 
     destination: str = ""
     delivered_m3_day: float = math.nan
     bottlenecks: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    border_flows: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     corridor_flows: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def summary(self) -> dict[str, Any]:
@@ -143,6 +149,7 @@ class ThroughputResult(Result):
         return {
             **super().tables(),
             "bottlenecks": self.bottlenecks,
+            "border_flows": self.border_flows,
             "corridor_flows": self.corridor_flows,
         }
 

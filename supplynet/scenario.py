@@ -8,23 +8,38 @@ the key, the bad value and the closest valid names.
 
 Semantics
 ---------
-``blocked_corridors``   every arc of the corridor gets capacity 0
+``blocked_corridors``   the corridors' own elements get capacity 0 (see below)
 ``blocked_edges``       arc ids (``e`` or ``e_rev``) or road ids (both directions)
 ``blocked_nodes``       node ids or names: supply 0 and throughput 0 (a border post closed,
                         a port shut)
 ``capacity_factors``    ``{name: factor}``; name is a corridor, edge/road id or node. An edge
                         factor multiplies its ``capacity_m3_day``; a node factor multiplies
-                        its supply and throughput limit (a node without a limit gets one:
-                        ``factor`` times what its incoming roads and supply can bring)
-``capacity_limits_m3_day``  ``{name: m3/day}``; caps a corridor's arcs, an edge, or a node's
-                        throughput at an absolute figure (escorted convoys only, say);
-                        the lower of the limit and the scaled capacity applies
+                        its supply and throughput limit (a factor other than 0 on a node
+                        that has neither is an error: there is nothing to scale)
+``capacity_limits_m3_day``  ``{name: m3/day}``; caps a corridor's own elements, an edge, or
+                        a node's throughput at an absolute figure (escorted convoys only,
+                        say); the lower of the limit and the scaled capacity applies
 ``areas``               a circle (``center = [lon, lat]``, ``radius_km``) or a polygon
                         (``polygon = [[lon, lat], ...]`` or ``wkt``) with a ``factor``
-                        (0 blocks) applied to the arcs crossing it and the nodes inside it
+                        (0 blocks) applied to the arcs crossing it and to the supply and
+                        limits of the nodes inside it (factor 0 closes every node inside);
+                        an area that touches nothing is an error (swapped lon/lat)
 ``demand``              ``{node: m3/day}`` replaces a node's demand
 ``demand_factor``       multiplies every demand (after ``demand``)
 ``assumptions``         overrides ``cost_per_m3_km`` or ``unmet_penalty_per_m3``
+
+Corridors share trunk roads (Dakar–Tambacounda serves both Dakar corridors, Kati–Bamako
+three). An operation on corridors acts on their **own elements**: the roads and border
+posts that no other corridor uses, counting the corridors named together in the same key
+as one (:meth:`Network.corridor_elements`). Blocking ``dakar-kita`` closes the
+Tambacounda–Kédougou–Moussala–Kita road and the Moussala post and leaves Dakar's fuel the
+Kidira route; blocking both Dakar corridors also closes Dakar–Tambacounda. A corridor with
+no element of its own is an error naming the corridors it shares with.
+
+Road capacities are far above fuel flows (the calibration puts the binding limits at
+port loading and border posts, see ``data/SOURCES.md``), so a factor on a road alone
+rarely changes the answer; to model "this corridor passes at most N tankers a day" use
+``capacity_limits_m3_day`` on the corridor or its border post.
 
 Factors combine by multiplication: an arc on a corridor at 0.5 inside an area at 0.5
 keeps a quarter of its capacity.
@@ -37,7 +52,7 @@ import math
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
@@ -49,13 +64,18 @@ from shapely.geometry.base import BaseGeometry
 from shapely.prepared import prep
 
 from supplynet.errors import DataError, ScenarioError, closest
-from supplynet.network import Network
+from supplynet.network import Network, node_corridors
 
 __all__ = ["Area", "Scenario"]
 
 logger = logging.getLogger(__name__)
 
 _GEOD = Geod(ellps="WGS84")
+
+#: a finite number >= 0 (booleans and strings are refused, integers accepted)
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, strict=True)]
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, strict=True)]
 _OVERRIDABLE = ("cost_per_m3_km", "unmet_penalty_per_m3")
 
 
@@ -65,11 +85,11 @@ class Area(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = "area"
-    center: tuple[float, float] | None = Field(None, description="[lon, lat] in degrees")
-    radius_km: float | None = Field(None, gt=0)
-    polygon: list[tuple[float, float]] | None = Field(None, min_length=3)
+    center: tuple[Lon, Lat] | None = Field(None, description="[lon, lat] in degrees")
+    radius_km: float | None = Field(None, gt=0, le=5000, allow_inf_nan=False)
+    polygon: list[tuple[Lon, Lat]] | None = Field(None, min_length=3)
     wkt: str | None = None
-    factor: float = Field(0.0, ge=0, description="capacity multiplier; 0 blocks")
+    factor: NonNegative = Field(0.0, description="capacity multiplier; 0 blocks")
 
     @model_validator(mode="after")
     def _one_shape(self) -> Area:
@@ -82,10 +102,8 @@ class Area(BaseModel):
             raise ValueError("give exactly one of center+radius_km, polygon or wkt")
         if shapes[0] and (self.center is None or self.radius_km is None):
             raise ValueError("a circle needs both center = [lon, lat] and radius_km")
-        if self.center is not None:
-            lon, lat = self.center
-            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                raise ValueError(f"center {list(self.center)} is not [lon, lat] in degrees")
+        if self.polygon is not None and not Polygon(self.polygon).is_valid:
+            raise ValueError("polygon is not valid (self-intersecting or degenerate ring)")
         if self.wkt is not None:
             try:
                 geom = shapely_wkt.loads(self.wkt)
@@ -93,6 +111,8 @@ class Area(BaseModel):
                 raise ValueError("wkt is not valid WKT") from None
             if geom.geom_type not in ("Polygon", "MultiPolygon"):
                 raise ValueError(f"wkt must be a Polygon or MultiPolygon, got {geom.geom_type}")
+            if not geom.is_valid:
+                raise ValueError("wkt polygon is not valid (self-intersecting or degenerate)")
         return self
 
     def geometry(self) -> BaseGeometry:
@@ -116,12 +136,14 @@ class Scenario(BaseModel):
     --------
     >>> import supplynet as sn
     >>> net = sn.load_network()
-    >>> sc = sn.Scenario(name="no-senegal", blocked_corridors=["dakar-kayes"])
+    >>> sc = sn.Scenario(name="no-kidira", blocked_corridors=["dakar-kayes"])
     >>> cut = sc.apply(net)
     >>> cut is net
     False
-    >>> float(cut.edges.loc[cut.corridors["dakar-kayes"], "capacity_m3_day"].max())
+    >>> float(cut.edges.loc["kidira_diboli_kayes", "capacity_m3_day"])
     0.0
+    >>> float(cut.edges.loc["dakar_fatick", "capacity_m3_day"]) > 0  # shared with dakar-kita
+    True
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -131,31 +153,24 @@ class Scenario(BaseModel):
     blocked_corridors: list[str] = Field(default_factory=list)
     blocked_edges: list[str] = Field(default_factory=list)
     blocked_nodes: list[str] = Field(default_factory=list)
-    capacity_factors: dict[str, float] = Field(default_factory=dict)
-    capacity_limits_m3_day: dict[str, float] = Field(default_factory=dict)
+    capacity_factors: dict[str, NonNegative] = Field(default_factory=dict)
+    capacity_limits_m3_day: dict[str, NonNegative] = Field(default_factory=dict)
     areas: list[Area] = Field(default_factory=list)
-    demand: dict[str, float] = Field(default_factory=dict)
-    demand_factor: float = Field(1.0, ge=0)
-    assumptions: dict[str, float] = Field(default_factory=dict)
+    demand: dict[str, NonNegative] = Field(default_factory=dict)
+    demand_factor: NonNegative = 1.0
+    assumptions: dict[str, NonNegative] = Field(default_factory=dict)
 
     _source: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
     def _check_values(self) -> Scenario:
-        for key, factor in self.capacity_factors.items():
-            if not (factor >= 0 and math.isfinite(factor)):
-                raise ValueError(f"capacity_factors[{key!r}] = {factor} must be >= 0")
-        for key, limit in self.capacity_limits_m3_day.items():
-            if not (limit >= 0 and math.isfinite(limit)):
-                raise ValueError(f"capacity_limits_m3_day[{key!r}] = {limit} must be >= 0")
-        for key, value in self.demand.items():
-            if not (value >= 0 and math.isfinite(value)):
-                raise ValueError(f"demand[{key!r}] = {value} must be >= 0")
         for key in self.assumptions:
             if key not in _OVERRIDABLE:
                 raise ValueError(
                     f"assumptions: {key!r} cannot be overridden; allowed: {', '.join(_OVERRIDABLE)}"
                 )
+        if self.assumptions.get("unmet_penalty_per_m3", 1.0) <= 0:
+            raise ValueError("assumptions: unmet_penalty_per_m3 must be > 0")
         return self
 
     # ------------------------------------------------------------------ reading
@@ -197,87 +212,132 @@ class Scenario(BaseModel):
         Raises
         ------
         ScenarioError
-            If a corridor, edge or node name is not in the network.
+            If a corridor, edge or node name is not in the network, a corridor has no
+            element of its own, a factor targets a node with nothing to scale, or an area
+            touches nothing.
         """
+        changes = _Changes()
+        self._collect_blocks(net, changes)
+        self._collect_table(net, changes, self.capacity_factors, "capacity_factors")
+        self._collect_table(net, changes, self.capacity_limits_m3_day, "capacity_limits_m3_day")
+        for i, area in enumerate(self.areas):
+            self._collect_area(net, changes, area, i)
+
         G = net.graph.copy()
         G.graph = dict(net.graph.graph)
         G.graph.update(self.assumptions)
         G.graph["scenario"] = self.name
-        factors_edge: dict[str, float] = {}
-        factors_node: dict[str, float] = {}
-
-        def scale_edge(eid: str, f: float) -> None:
-            factors_edge[eid] = factors_edge.get(eid, 1.0) * f
-
-        def scale_node(nid: str, f: float) -> None:
-            factors_node[nid] = factors_node.get(nid, 1.0) * f
-
-        for corridor in self.blocked_corridors:
-            for eid in self._corridor_edges(net, corridor, "blocked_corridors"):
-                scale_edge(eid, 0.0)
-        for name in self.blocked_edges:
-            for eid in self._edge_ids(net, name, "blocked_edges"):
-                scale_edge(eid, 0.0)
-        for name in self.blocked_nodes:
-            scale_node(self._node(net, name, "blocked_nodes"), 0.0)
-        for name, factor in self.capacity_factors.items():
-            kind, ids = self._resolve_any(net, name, "capacity_factors")
-            for ident in ids:
-                (scale_edge if kind == "edge" else scale_node)(ident, factor)
-        limits_edge: dict[str, float] = {}
-        limits_node: dict[str, float] = {}
-        for name, limit in self.capacity_limits_m3_day.items():
-            kind, ids = self._resolve_any(net, name, "capacity_limits_m3_day")
-            target = limits_edge if kind == "edge" else limits_node
-            for ident in ids:
-                target[ident] = min(limit, target.get(ident, math.inf))
-        for area in self.areas:
-            edges, nodes = _inside(net, area.geometry())
-            logger.info(
-                "Area %r: %d arcs, %d nodes at factor %s",
-                area.name,
-                len(edges),
-                len(nodes),
-                area.factor,
-            )
-            for eid in edges:
-                scale_edge(eid, area.factor)
-            for nid in nodes:
-                scale_node(nid, area.factor)
-
-        for eid, f in factors_edge.items():
-            u, v = net.edge_endpoints(eid)
-            G.edges[u, v, eid]["capacity_m3_day"] *= f
-        for nid, f in factors_node.items():
-            _scale_node(G, net.graph, nid, f)
-        for eid, limit in limits_edge.items():
-            u, v = net.edge_endpoints(eid)
-            data = G.edges[u, v, eid]
-            data["capacity_m3_day"] = min(data["capacity_m3_day"], limit)
-        for nid, limit in limits_node.items():
-            current = G.nodes[nid].get("capacity_m3_day")
-            G.nodes[nid]["capacity_m3_day"] = limit if current is None else min(current, limit)
+        changes.write_into(G, net)
         for name, value in self.demand.items():
             G.nodes[self._node(net, name, "demand")]["demand_m3_day"] = float(value)
         if self.demand_factor != 1.0:
             for _, d in G.nodes(data=True):
                 if d.get("demand_m3_day"):
                     d["demand_m3_day"] *= self.demand_factor
-        G.graph["scenario_changes"] = {
-            "arcs_changed": len(factors_edge.keys() | limits_edge),
-            "nodes_changed": len(factors_node.keys() | limits_node),
-        }
+        G.graph["scenario_changes"] = changes.counts()
         return net.with_graph(G)
 
-    # ------------------------------------------------------------------ name look-ups
-    def _fail(self, key: str, value: str, what: str, choices: Iterable[str]) -> ScenarioError:
-        where = f"{self._source}: " if self._source else ""
-        return ScenarioError(f"{where}{key}: unknown {what} {value!r}; {closest(value, choices)}")
+    def _collect_blocks(self, net: Network, changes: _Changes) -> None:
+        if self.blocked_corridors:
+            arcs, posts = self._corridor_elements(net, self.blocked_corridors, "blocked_corridors")
+            for eid in arcs:
+                changes.scale_edge(eid, 0.0)
+            for nid in posts:
+                changes.scale_node(nid, 0.0)
+        for name in self.blocked_edges:
+            for eid in self._edge_ids(net, name, "blocked_edges"):
+                changes.scale_edge(eid, 0.0)
+        for name in self.blocked_nodes:
+            changes.scale_node(self._node(net, name, "blocked_nodes"), 0.0)
 
-    def _corridor_edges(self, net: Network, name: str, key: str) -> list[str]:
-        if name not in net.corridors:
-            raise self._fail(key, name, "corridor", net.corridors)
-        return net.corridors[name]
+    def _collect_table(
+        self, net: Network, changes: _Changes, table: dict[str, float], key: str
+    ) -> None:
+        """Factors (``capacity_factors``) or limits (``capacity_limits_m3_day``)."""
+        is_factor = key == "capacity_factors"
+        on_edge = changes.scale_edge if is_factor else changes.limit_edge
+        on_node = changes.scale_node if is_factor else changes.limit_node
+        corridors = {name: value for name, value in table.items() if name in net.corridors}
+        if corridors:
+            arcs, posts = self._corridor_elements(net, list(corridors), key)
+            for eid in arcs:
+                # a road shared by several named corridors takes the most restrictive value
+                on_edge(eid, min(corridors[c] for c in net.edge_data(eid)["corridors"]))
+            for nid in posts:
+                on_node(nid, min(corridors[c] for c in node_corridors(net, nid)))
+        for name, value in table.items():
+            if name in corridors:
+                continue
+            kind, ids = self._resolve_any(net, name, key)
+            for ident in ids:
+                if kind == "edge":
+                    on_edge(ident, value)
+                    continue
+                data = net.graph.nodes[ident]
+                if (
+                    is_factor
+                    and value != 0
+                    and data.get("supply_m3_day") is None
+                    and data.get("capacity_m3_day") is None
+                ):
+                    raise self._error(
+                        f"{key}: node {ident!r} has no supply or throughput limit to scale; "
+                        "give it a limit in capacity_limits_m3_day, or block it"
+                    )
+                on_node(ident, value)
+
+    def _collect_area(self, net: Network, changes: _Changes, area: Area, index: int) -> None:
+        edges, nodes = _inside(net, area.geometry())
+        if not edges and not nodes:
+            raise self._error(
+                f"areas.{index} ({area.name!r}): touches no node or road of the network "
+                "(coordinates are [lon, lat], in that order)"
+            )
+        logger.info(
+            "Area %r: %d arcs, %d nodes at factor %s",
+            area.name,
+            len(edges),
+            len(nodes),
+            area.factor,
+        )
+        for eid in edges:
+            changes.scale_edge(eid, area.factor)
+        for nid in nodes:
+            data = net.graph.nodes[nid]
+            # a node without supply or limit has nothing to scale; its roads are scaled
+            if (
+                area.factor == 0
+                or data.get("supply_m3_day") is not None
+                or data.get("capacity_m3_day") is not None
+            ):
+                changes.scale_node(nid, area.factor)
+
+    # ------------------------------------------------------------------ name look-ups
+    def _error(self, message: str) -> ScenarioError:
+        where = f"{self._source}: " if self._source else ""
+        return ScenarioError(f"{where}{message}")
+
+    def _fail(self, key: str, value: str, what: str, choices: Iterable[str]) -> ScenarioError:
+        return self._error(f"{key}: unknown {what} {value!r}; {closest(value, choices)}")
+
+    def _corridor_elements(
+        self, net: Network, names: list[str], key: str
+    ) -> tuple[list[str], list[str]]:
+        for name in names:
+            if name not in net.corridors:
+                raise self._fail(key, name, "corridor", net.corridors)
+        arcs, posts = net.corridor_elements(names)
+        for name in names:
+            if not any(name in net.edge_data(e)["corridors"] for e in arcs):
+                sharing = sorted(
+                    {c for e in net.corridors[name] for c in net.edge_data(e)["corridors"]} - {name}
+                )
+                raise self._error(
+                    f"{key}: corridor {name!r} has no road of its own (every segment is "
+                    f"shared with {', '.join(map(repr, sharing))}); name those corridors "
+                    "too, or act on its border post or roads"
+                )
+        return arcs, posts
 
     def _edge_ids(self, net: Network, name: str, key: str) -> list[str]:
         arcs = net.edges
@@ -296,8 +356,6 @@ class Scenario(BaseModel):
             raise self._fail(key, name, "node", names) from None
 
     def _resolve_any(self, net: Network, name: str, key: str) -> tuple[str, list[str]]:
-        if name in net.corridors:
-            return "edge", net.corridors[name]
         arcs = net.edges
         if name in arcs.index or (arcs["road_id"] == name).any():
             return "edge", self._edge_ids(net, name, key)
@@ -322,15 +380,56 @@ def _inside(net: Network, area: BaseGeometry) -> tuple[list[str], list[str]]:
     return edges, nodes
 
 
-def _scale_node(G: nx.MultiDiGraph, original: nx.MultiDiGraph, nid: str, factor: float) -> None:
-    d = G.nodes[nid]
-    if d.get("supply_m3_day") is not None:
-        d["supply_m3_day"] *= factor
-    if d.get("capacity_m3_day") is not None:
-        d["capacity_m3_day"] *= factor
-    else:
-        reach = sum(a["capacity_m3_day"] for _, _, a in original.in_edges(nid, data=True))
-        d["capacity_m3_day"] = factor * (reach + float(d.get("supply_m3_day") or 0.0))
+class _Changes:
+    """Capacity changes collected from a scenario, applied in one pass.
+
+    Factors multiply (a road on a corridor at 0.5 inside an area at 0.5 keeps a quarter);
+    limits cap the scaled capacity (the lowest limit wins).
+    """
+
+    def __init__(self) -> None:
+        self.edge_factor: dict[str, float] = {}
+        self.node_factor: dict[str, float] = {}
+        self.edge_limit: dict[str, float] = {}
+        self.node_limit: dict[str, float] = {}
+
+    def scale_edge(self, eid: str, factor: float) -> None:
+        self.edge_factor[eid] = self.edge_factor.get(eid, 1.0) * factor
+
+    def scale_node(self, nid: str, factor: float) -> None:
+        self.node_factor[nid] = self.node_factor.get(nid, 1.0) * factor
+
+    def limit_edge(self, eid: str, limit: float) -> None:
+        self.edge_limit[eid] = min(limit, self.edge_limit.get(eid, math.inf))
+
+    def limit_node(self, nid: str, limit: float) -> None:
+        self.node_limit[nid] = min(limit, self.node_limit.get(nid, math.inf))
+
+    def write_into(self, G: nx.MultiDiGraph, net: Network) -> None:
+        for eid, factor in self.edge_factor.items():
+            u, v = net.edge_endpoints(eid)
+            G.edges[u, v, eid]["capacity_m3_day"] *= factor
+        for nid, factor in self.node_factor.items():
+            d = G.nodes[nid]
+            if d.get("supply_m3_day") is not None:
+                d["supply_m3_day"] *= factor
+            if d.get("capacity_m3_day") is not None:
+                d["capacity_m3_day"] *= factor
+            elif factor == 0:
+                d["capacity_m3_day"] = 0.0  # a blocked node passes nothing
+        for eid, limit in self.edge_limit.items():
+            u, v = net.edge_endpoints(eid)
+            data = G.edges[u, v, eid]
+            data["capacity_m3_day"] = min(data["capacity_m3_day"], limit)
+        for nid, limit in self.node_limit.items():
+            current = G.nodes[nid].get("capacity_m3_day")
+            G.nodes[nid]["capacity_m3_day"] = limit if current is None else min(current, limit)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "arcs_changed": len(self.edge_factor.keys() | self.edge_limit),
+            "nodes_changed": len(self.node_factor.keys() | self.node_limit),
+        }
 
 
 def _describe(exc: ValidationError, source: str, data: dict[str, Any]) -> str:

@@ -33,7 +33,8 @@ def test_run_table(capsys, monkeypatch) -> None:
     assert code == 0
     for text in (
         "Fuel reaching bamako",
-        "Corridor flows",
+        "Entry into Mali by border post",
+        "Supply used by source",
         "Bottlenecks",
         "Kidira/Diboli",
         "Least-cost supply",
@@ -88,6 +89,44 @@ def test_bad_input_exits_2_with_one_line(capsys, monkeypatch, args, needle) -> N
     assert code == 2
     assert needle in err
     assert "Traceback" not in err
+
+
+def test_out_that_is_a_file_or_unwritable_exits_2(capsys, monkeypatch, tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    code, _, err = run_cli(capsys, monkeypatch, "run", BLOCKADE, "--out", str(afile))
+    assert code == 2 and "--out must be a folder" in err and "Traceback" not in err
+    assert afile.read_text() == "keep me"
+    code, _, err = run_cli(capsys, monkeypatch, "run", BLOCKADE, "--out", "/proc/nope/x")
+    assert code == 2 and err.startswith("error: /proc/nope") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "needle"),
+    [
+        ("lon", "", "node 'dakar': lon/lat missing"),
+        ("supply_m3_day", "inf", "node 'dakar' supply_m3_day: inf is not a finite number"),
+        ("kind", "harbour", "kind 'harbour' not one of"),
+    ],
+)
+def test_broken_network_folder_exits_2(capsys, monkeypatch, tmp_path: Path, column, value,
+                                       needle) -> None:
+    import shutil
+
+    import pandas as pd
+
+    from supplynet.datasets import data_path
+
+    folder = tmp_path / "net"
+    folder.mkdir()
+    for name in ("nodes.csv", "edges.csv", "assumptions.csv"):
+        shutil.copy(data_path(name), folder / name)
+    nodes = pd.read_csv(folder / "nodes.csv", dtype=str, keep_default_na=False)
+    nodes.loc[nodes["node_id"] == "dakar", column] = value
+    nodes.to_csv(folder / "nodes.csv", index=False)
+    code, _, err = run_cli(capsys, monkeypatch, "run", BLOCKADE, "--network", str(folder))
+    assert code == 2, err
+    assert needle in err and err.count("\n") == 1
 
 
 def test_bad_scenario_keeps_earlier_outputs(capsys, monkeypatch, tmp_path: Path) -> None:

@@ -46,12 +46,14 @@ def test_default_network_under_random_blockages(net: sn.Network, seed: int) -> N
     rng = random.Random(seed)
     roads = sorted(net.edges["road_id"].unique())
     nodes = sorted(net.nodes.index[net.nodes["kind"].isin(["border", "port", "town"])])
+    limited = sorted(net.nodes.index[net.nodes["kind"].isin(["border", "port"])])
+    own = sorted(c for c in net.corridors if net.corridor_elements([c])[0])
     sc = sn.Scenario(
         name=f"random{seed}",
         blocked_edges=rng.sample(roads, k=rng.randint(0, 8)),
         blocked_nodes=rng.sample(nodes, k=rng.randint(0, 3)),
-        capacity_factors={n: round(rng.uniform(0, 1), 2) for n in rng.sample(nodes, k=3)},
-        capacity_limits_m3_day={rng.choice(sorted(net.corridors)): rng.randint(0, 2000)},
+        capacity_factors={n: round(rng.uniform(0, 1), 2) for n in rng.sample(limited, k=3)},
+        capacity_limits_m3_day={rng.choice(own): rng.randint(0, 2000)},
     )
     applied = sc.apply(net)
     res = sn.max_throughput(net, sc, destination="Bamako")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import ASSUMPTIONS
@@ -191,3 +195,68 @@ def test_failed_save_leaves_earlier_output_intact(net: sn.Network, tmp_path, mon
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in path.iterdir()} == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        ({"length_km": float("inf")}, "edge 'ab' length_km: inf is not a finite number"),
+        ({"travel_time_h": -1}, "travel_time_h = -1.0 must be a finite number >= 0"),
+        ({"capacity_m3_day": "lots"}, "edge 'ab' capacity_m3_day: 'lots' is not a number"),
+    ],
+)
+def test_non_finite_or_bad_numbers_are_named(overrides, needle) -> None:
+    nodes, edges = _tiny(**overrides)
+    with pytest.raises(sn.DataError, match=re.escape(needle)):
+        sn.Network.from_tables(nodes, edges, assumptions=ASSUMPTIONS)
+
+
+def test_duplicate_edge_ids_are_refused() -> None:
+    nodes, edges = _tiny()
+    twice = pd.concat([edges, edges], ignore_index=True)
+    with pytest.raises(sn.DataError, match="edge 'ab': duplicate edge_id"):
+        sn.Network.from_tables(nodes, twice, assumptions=ASSUMPTIONS)
+
+
+def test_toll_is_loaded_and_costed() -> None:
+    nodes, edges = _tiny(capacity_m3_day=100, toll_per_m3=7)
+    nodes.loc[1, "demand_m3_day"] = 10
+    net = sn.Network.from_tables(nodes, edges, assumptions=ASSUMPTIONS)
+    res = sn.least_cost_supply(net)
+    # 10 m3 over 100 km at 1 per m3-km, plus a toll of 7 per m3
+    assert res.cost == pytest.approx(10 * (100 + 7))
+
+
+@pytest.mark.parametrize(
+    ("rows", "needle"),
+    [
+        ("tanker_m3,40\n", "missing key(s) cost_per_m3_km, unmet_penalty_per_m3, currency"),
+        ("tanker_m3,abc\ncost_per_m3_km,1\nunmet_penalty_per_m3,9\ncurrency,XOF\n",
+         "tanker_m3: 'abc' is not a number"),
+        ("tanker_m3,40\ncost_per_m3_km,-1\nunmet_penalty_per_m3,9\ncurrency,XOF\n",
+         "cost_per_m3_km must be >= 0"),
+    ],
+)
+def test_network_folder_assumptions_are_checked(net: sn.Network, tmp_path, rows, needle) -> None:
+    net.save(tmp_path / "n")
+    (tmp_path / "n" / "assumptions.csv").write_text("key,value\n" + rows)
+    with pytest.raises(sn.DataError, match=re.escape(needle)):
+        sn.load_network(tmp_path / "n")
+
+
+def test_saved_folder_is_readable_by_others(net: sn.Network, tmp_path) -> None:
+    path = net.save(tmp_path / "shared")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+def test_border_flows_count_each_m3_once(net: sn.Network) -> None:
+    res = sn.max_throughput(net)
+    # every m3 reaching Bamako comes from abroad and crosses exactly one border post
+    assert res.border_flows["flow_m3_day"].sum() == pytest.approx(res.delivered_m3_day)
+    cf = res.corridor_flows
+    assert cf.loc["ouagadougou-sikasso", "posts_shared_with"]
+    assert np.isnan(cf.loc["ouagadougou-sikasso", "own_road_flow_m3_day"])
+    assert cf.loc["dakar-kayes", "own_road_flow_m3_day"] == pytest.approx(
+        res.border_flows.loc["kidira_diboli", "flow_m3_day"])

@@ -11,21 +11,43 @@ NET = sn.load_network()
 BORDERS = sorted(NET.nodes.index[NET.nodes["kind"] == "border"])
 CORRIDORS = sorted(NET.corridors)
 
-factors = st.dictionaries(st.sampled_from(BORDERS + CORRIDORS + ["dakar", "abidjan"]),
-                          st.floats(0.0, 1.0), max_size=5)
-common = settings(max_examples=40, deadline=None,
-                  suppress_health_check=[HealthCheck.too_slow])
+OWN_ROADS = [c for c in CORRIDORS if NET.corridor_elements([c])[0]]
+# border posts and ports bind; corridors act on their own roads and border posts
+factors = st.dictionaries(
+    st.sampled_from(BORDERS + OWN_ROADS + ["dakar", "abidjan", "niamey"]),
+    st.floats(0.0, 1.0),
+    max_size=5,
+)
+limits = st.dictionaries(
+    st.sampled_from(BORDERS + OWN_ROADS), st.floats(0.0, 3000.0), max_size=4
+)
+common = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @common
 @given(factors=factors, shrink=st.floats(0.0, 1.0))
 def test_less_capacity_never_delivers_more(factors: dict[str, float], shrink: float) -> None:
     wide = sn.Scenario(name="wide", capacity_factors=factors)
-    narrow = sn.Scenario(name="narrow",
-                         capacity_factors={k: v * shrink for k, v in factors.items()})
+    narrow = sn.Scenario(
+        name="narrow", capacity_factors={k: v * shrink for k, v in factors.items()}
+    )
     a = sn.max_throughput(NET, wide, shortest_routes=False).delivered_m3_day
     b = sn.max_throughput(NET, narrow, shortest_routes=False).delivered_m3_day
     assert b <= a + 1e-6
+
+
+@common
+@given(limits=limits, shrink=st.floats(0.0, 1.0))
+def test_lower_limits_never_deliver_more(limits: dict[str, float], shrink: float) -> None:
+    wide = sn.Scenario(name="wide", capacity_limits_m3_day=limits)
+    narrow = sn.Scenario(name="narrow",
+                         capacity_limits_m3_day={k: v * shrink for k, v in limits.items()})
+    a = sn.max_throughput(NET, wide, shortest_routes=False)
+    b = sn.max_throughput(NET, narrow, shortest_routes=False)
+    assert b.delivered_m3_day <= a.delivered_m3_day + 1e-6
+    # and the loss is at most what the tightened elements lost
+    lost = sum(v * (1 - shrink) for v in limits.values())
+    assert a.delivered_m3_day - b.delivered_m3_day <= lost + 1e-6
 
 
 @common

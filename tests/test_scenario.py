@@ -35,7 +35,23 @@ def test_required_examples_exist() -> None:
             'blocked_corridor = ["dakar-kayes"]',
             r"sc\.toml: unknown key 'blocked_corridor'; did you mean 'blocked_corridors'",
         ),
-        ("capacity_factors = { dakar-kayes = -1 }", r"sc\.toml: capacity_factors.*must be >= 0"),
+        (
+            "capacity_factors = { dakar-kayes = -1 }",
+            r"sc\.toml: capacity_factors\.dakar-kayes = -1: Input should be greater than",
+        ),
+        (
+            "capacity_factors = { dakar-kayes = true }",
+            r"capacity_factors\.dakar-kayes = True: Input should be a valid number",
+        ),
+        ("demand_factor = inf", r"demand_factor = inf: Input should be a finite number"),
+        ("[[areas]]\ncenter = [0, 0]\nradius_km = inf", r"areas\.0\.radius_km = inf"),
+        (
+            "[[areas]]\npolygon = [[500, 0], [1, 1], [0, 1]]",
+            r"areas\.0\.polygon\.0\.0 = 500: Input should be less than or equal to 180",
+        ),
+        ("[[areas]]\npolygon = [[0, 0], [1, 1], [1, 0], [0, 1]]", r"polygon is not valid"),
+        ("assumptions = { cost_per_m3_km = -5 }", r"assumptions\.cost_per_m3_km = -5"),
+        ("assumptions = { unmet_penalty_per_m3 = 0 }", r"unmet_penalty_per_m3 must be > 0"),
         ("blocked_nodes = 3", r"sc\.toml: blocked_nodes = 3: Input should be a valid list"),
         ("name = [", r"sc\.toml: not valid TOML"),
         ("[[areas]]\nradius_km = 10", r"sc\.toml: areas\.0: a circle needs both center"),
@@ -117,11 +133,68 @@ def test_factors_multiply_and_limits_cap(net: sn.Network) -> None:
     assert out.nodes.loc["kati", "capacity_m3_day"] == 70
 
 
-def test_node_factor_on_an_unlimited_node_creates_a_limit(net: sn.Network) -> None:
+def test_node_factor_on_an_unlimited_node_is_an_error(net: sn.Network) -> None:
     assert pd_isna(net.nodes.loc["kati", "capacity_m3_day"])
-    out = sn.Scenario(name="x", capacity_factors={"kati": 0.1}).apply(net)
-    incoming = sum(d["capacity_m3_day"] for _, _, d in net.graph.in_edges("kati", data=True))
-    assert out.nodes.loc["kati", "capacity_m3_day"] == pytest.approx(0.1 * incoming)
+    with pytest.raises(sn.ScenarioError, match="node 'kati' has no supply or throughput limit"):
+        sn.Scenario(name="x", capacity_factors={"kati": 0.1}).apply(net)
+    out = sn.Scenario(name="x", capacity_factors={"kati": 0.0}).apply(net)
+    assert out.nodes.loc["kati", "capacity_m3_day"] == 0
+
+
+def test_blocking_a_corridor_acts_on_its_own_roads_only(net: sn.Network) -> None:
+    out = sn.Scenario(name="k", blocked_corridors=["dakar-kayes"]).apply(net)
+    caps = out.edges["capacity_m3_day"]
+    for own in ("tambacounda_kidira_diboli", "kidira_diboli_kayes", "kayes_diema"):
+        assert caps[own] == 0 and caps[own + "_rev"] == 0
+    for shared in ("dakar_fatick", "kaolack_tambacounda", "diema_didieni", "kati_bamako"):
+        assert caps[shared] == net.edges.loc[shared, "capacity_m3_day"]
+    assert out.nodes.loc["kidira_diboli", "capacity_m3_day"] == 0
+    assert (
+        out.nodes.loc["moussala", "capacity_m3_day"] == net.nodes.loc["moussala", "capacity_m3_day"]
+    )
+
+
+def test_blocking_one_corridor_leaves_the_others_flowing(net: sn.Network) -> None:
+    base = sn.max_throughput(net)
+    res = sn.max_throughput(net, sn.Scenario(name="s", blocked_corridors=["dakar-kita"]))
+    # Dakar's fuel all goes through Kidira instead; nothing else changes
+    assert res.delivered_m3_day == pytest.approx(base.delivered_m3_day)
+    assert res.node_flows.loc["moussala", "throughput_m3_day"] == 0
+    assert res.node_flows.loc["kidira_diboli", "throughput_m3_day"] == pytest.approx(
+        net.nodes.loc["dakar", "supply_m3_day"]
+    )
+    both = sn.Scenario(name="sn", blocked_corridors=["dakar-kita", "dakar-kayes"])
+    res = sn.max_throughput(net, both)
+    assert res.node_flows.loc["dakar", "supply_m3_day"] == 0
+    assert res.node_flows.loc["gogui", "throughput_m3_day"] == pytest.approx(
+        net.nodes.loc["nouakchott", "supply_m3_day"]
+    )  # Nouakchott's road via Diéma stays open
+
+
+def test_corridor_limit_caps_its_border_post(net: sn.Network) -> None:
+    out = sn.Scenario(name="l", capacity_limits_m3_day={"dakar-kayes": 300}).apply(net)
+    assert out.nodes.loc["kidira_diboli", "capacity_m3_day"] == 300
+    assert (
+        out.edges.loc["kati_bamako", "capacity_m3_day"]
+        == net.edges.loc["kati_bamako", "capacity_m3_day"]
+    )
+    res = sn.max_throughput(net, sn.Scenario(name="l", capacity_limits_m3_day={"dakar-kayes": 300}))
+    expected = (
+        net.nodes.loc["dakar", "supply_m3_day"] - 300 - net.nodes.loc["moussala", "capacity_m3_day"]
+    )
+    assert sn.max_throughput(net).delivered_m3_day - res.delivered_m3_day == pytest.approx(expected)
+
+
+def test_corridor_without_roads_of_its_own_is_an_error(net: sn.Network) -> None:
+    with pytest.raises(sn.ScenarioError, match="'ouagadougou-sikasso' has no road of its own"):
+        sn.Scenario(name="o", blocked_corridors=["ouagadougou-sikasso"]).apply(net)
+
+
+def test_area_touching_nothing_is_an_error(net: sn.Network) -> None:
+    # lat/lon swapped: a point in the ocean
+    sc = sn.Scenario(name="swap", areas=[sn.Area(center=(14.45, -11.43), radius_km=50)])
+    with pytest.raises(sn.ScenarioError, match=r"touches no node or road.*\[lon, lat\]"):
+        sc.apply(net)
 
 
 def pd_isna(value: object) -> bool:
@@ -147,7 +220,7 @@ def test_circle_radius_is_geodesic(net: sn.Network) -> None:
     center = (bamako["lon"], bamako["lat"])
     for radius, inside in ((20, True), (10, False)):
         out = sn.Scenario(
-            name="r", areas=[sn.Area(center=center, radius_km=radius, factor=0.5)]
+            name="r", areas=[sn.Area(center=center, radius_km=radius, factor=0.0)]
         ).apply(net)
         limited = not pd_isna(out.nodes.loc["kati", "capacity_m3_day"])
         assert limited == inside, radius

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pulp
 import pytest
@@ -86,21 +87,27 @@ def test_non_optimal_status_is_carried_not_a_number(net, monkeypatch) -> None:
 def test_result_files_are_written_whole(net, tmp_path, monkeypatch) -> None:
     res = sn.max_throughput(net)
     paths = res.write(tmp_path / "r")
-    assert {p.name for p in paths} == {
-        "summary.json",
-        "edge_flows.csv",
-        "node_flows.csv",
-        "bottlenecks.csv",
-        "corridor_flows.csv",
-    }
-    before = {p.name: p.read_bytes() for p in paths}
-    import pandas as pd
+    assert {p.name for p in paths} == {"summary.json", "edge_flows.csv", "node_flows.csv",
+                                       "bottlenecks.csv", "border_flows.csv",
+                                       "corridor_flows.csv"}
+    (tmp_path / "r" / "mine.txt").write_text("not ours")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir()}
+    other = sn.max_throughput(net, sn.Scenario(name="x", blocked_nodes=["kidira_diboli"]))
+    real_replace = Path.replace
+    calls = {"n": 0}
 
-    def boom(*args, **kwargs):
-        raise RuntimeError("render failed")
+    def flaky_replace(self, target):
+        calls["n"] += 1
+        if calls["n"] == 5:  # fail in the middle of moving the new files in
+            raise OSError("disk full")
+        return real_replace(self, target)
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
-    with pytest.raises(RuntimeError):
-        res.write(tmp_path / "r")
+    monkeypatch.setattr(Path, "replace", flaky_replace)
+    with pytest.raises(OSError, match="disk full"):
+        other.write(tmp_path / "r")
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir()} == before
+    other.write(tmp_path / "r")
+    summary = (tmp_path / "r" / "summary.json").read_text()
+    assert '"scenario": "x"' in summary
+    assert (tmp_path / "r" / "mine.txt").read_text() == "not ours"
