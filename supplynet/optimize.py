@@ -16,7 +16,7 @@ from supplynet.formulations.maxflow import fix_delivery_minimise_km
 from supplynet.network import Network, node_corridors
 from supplynet.results import SupplyResult, ThroughputResult
 from supplynet.scenario import Scenario
-from supplynet.solvers import Status, solve
+from supplynet.solvers import SolveInfo, Status, solve
 
 __all__ = ["least_cost_supply", "max_throughput"]
 
@@ -33,8 +33,14 @@ _DELIVERED_COLUMNS = [
     "stock_m3",
     "stock_days_at_shortfall",
 ]
-_NODE_COLUMNS = ["name", "kind", "throughput_m3_day", "capacity_m3_day", "supply_m3_day",
-                 "supply_limit_m3_day"]
+_NODE_COLUMNS = [
+    "name",
+    "kind",
+    "throughput_m3_day",
+    "capacity_m3_day",
+    "supply_m3_day",
+    "supply_limit_m3_day",
+]
 
 
 def max_throughput(
@@ -85,14 +91,7 @@ def max_throughput(
     G = applied.graph
     lp = build_max_throughput(G, target)
     info = solve(lp.problem, solver, time_limit_s=time_limit_s)
-    base: dict[str, Any] = {
-        "status": info.status,
-        "scenario": scenario.name,
-        "solver": info.solver,
-        "solve_time_s": info.solve_time_s,
-        "assumptions": dict(G.graph),
-        "destination": target,
-    }
+    base = _result_fields(scenario, info, G) | {"destination": target}
     if info.status is not Status.OPTIMAL:
         return ThroughputResult(
             edge_flows=pd.DataFrame(columns=_EDGE_COLUMNS),
@@ -110,8 +109,9 @@ def max_throughput(
             flows = {e: _value(x) for e, x in lp.flow.items()}
             supply_used = {n: _value(s) for n, s in lp.supply.items()}
         else:  # keep the first (equally maximal) flow
-            logger.warning("routing pass ended %s; reporting the first maximum flow",
-                           second.status.value)
+            logger.warning(
+                "routing pass ended %s; reporting the first maximum flow", second.status.value
+            )
     flows = cancel_opposing_flows(G, flows)
     node_flows = _node_flows(G, lp.incidence, flows, supply_used)
     result = ThroughputResult(
@@ -166,13 +166,7 @@ def least_cost_supply(
     G = applied.graph
     lp = build_least_cost_supply(G, penalty_per_m3=penalty_per_m3)
     info = solve(lp.problem, solver, time_limit_s=time_limit_s)
-    base: dict[str, Any] = {
-        "status": info.status,
-        "scenario": scenario.name,
-        "solver": info.solver,
-        "solve_time_s": info.solve_time_s,
-        "assumptions": dict(G.graph),
-    }
+    base = _result_fields(scenario, info, G)
     if info.status is not Status.OPTIMAL:
         return SupplyResult(
             edge_flows=pd.DataFrame(columns=_EDGE_COLUMNS),
@@ -209,6 +203,16 @@ def least_cost_supply(
         penalty_cost=float(penalty_cost),
         **base,
     )
+
+
+def _result_fields(scenario: Scenario, info: SolveInfo, G: nx.MultiDiGraph) -> dict[str, Any]:
+    return {
+        "status": info.status,
+        "scenario": scenario.name,
+        "solver": info.solver,
+        "solve_time_s": info.solve_time_s,
+        "assumptions": dict(G.graph),
+    }
 
 
 def _days(stock_m3: float | None, shortfall_m3_day: float) -> float:
@@ -291,10 +295,16 @@ def _border_flows(net: Network, node_flows: pd.DataFrame) -> pd.DataFrame:
             continue
         flow = float(node_flows.loc[n, "throughput_m3_day"])
         cap = d.get("capacity_m3_day")
-        rows.append({"node_id": n, "name": d.get("name", n),
-                     "corridors": ";".join(sorted(node_corridors(net, n))),
-                     "flow_m3_day": flow, "capacity_m3_day": cap,
-                     "utilisation": flow / cap if cap else math.nan})
+        rows.append(
+            {
+                "node_id": n,
+                "name": d.get("name", n),
+                "corridors": ";".join(sorted(node_corridors(net, n))),
+                "flow_m3_day": flow,
+                "capacity_m3_day": cap,
+                "utilisation": flow / cap if cap else math.nan,
+            }
+        )
     return pd.DataFrame(rows, columns=["node_id", *columns]).set_index("node_id")
 
 
@@ -305,19 +315,34 @@ def _corridor_flows(
     G = net.graph
     rows = []
     for corridor, edge_ids in net.corridors.items():
-        posts = sorted({n for e in edge_ids for n in net.edge_endpoints(e)
-                        if G.nodes[n].get("kind") == "border"})
+        posts = sorted(
+            {
+                n
+                for e in edge_ids
+                for n in net.edge_endpoints(e)
+                if G.nodes[n].get("kind") == "border"
+            }
+        )
         shared = sorted({c for n in posts for c in node_corridors(net, n)} - {corridor})
         own_arcs, _ = net.corridor_elements([corridor])
-        rows.append({
-            "corridor": corridor,
-            "border_posts": ";".join(posts),
-            "border_flow_m3_day": float(node_flows.loc[posts, "throughput_m3_day"].sum())
-            if posts else math.nan,
-            "posts_shared_with": ";".join(shared),
-            "own_road_flow_m3_day": max((flows.get(e, 0.0) for e in own_arcs),
-                                        default=math.nan),
-        })
-    columns = ["corridor", "border_posts", "border_flow_m3_day", "posts_shared_with",
-               "own_road_flow_m3_day"]
+        rows.append(
+            {
+                "corridor": corridor,
+                "border_posts": ";".join(posts),
+                "border_flow_m3_day": float(node_flows.loc[posts, "throughput_m3_day"].sum())
+                if posts
+                else math.nan,
+                "posts_shared_with": ";".join(shared),
+                "own_road_flow_m3_day": max(
+                    (flows.get(e, 0.0) for e in own_arcs), default=math.nan
+                ),
+            }
+        )
+    columns = [
+        "corridor",
+        "border_posts",
+        "border_flow_m3_day",
+        "posts_shared_with",
+        "own_road_flow_m3_day",
+    ]
     return pd.DataFrame(rows, columns=columns).set_index("corridor")

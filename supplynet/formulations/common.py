@@ -13,9 +13,11 @@ from supplynet.errors import DataError
 
 __all__ = [
     "Incidence",
+    "define_node_capacity",
     "flow_variables",
     "incidence",
     "lp_name",
+    "net_inflow",
     "node_throughput",
     "supply_variables",
 ]
@@ -80,3 +82,36 @@ def supply_variables(problem: pulp.LpProblem, G: nx.MultiDiGraph) -> dict[Any, p
         for n, d in G.nodes(data=True)
         if d.get("supply_m3_day")
     }
+
+
+def net_inflow(
+    node: Any,
+    inc: Incidence,
+    flow: dict[str, pulp.LpVariable],
+    supply: dict[Any, pulp.LpVariable],
+) -> pulp.LpAffineExpression:
+    """Flow in minus flow out of a node, plus the supply injected there."""
+    expr = pulp.lpSum(flow[e] for e in inc.into[node]) - pulp.lpSum(
+        flow[e] for e in inc.out_of[node]
+    )
+    if node in supply:
+        expr += supply[node]
+    return expr
+
+
+def define_node_capacity(
+    problem: pulp.LpProblem,
+    G: nx.MultiDiGraph,
+    inc: Incidence,
+    flow: dict[str, pulp.LpVariable],
+    supply: dict[Any, pulp.LpVariable],
+) -> list[str]:
+    """``throughput(v) <= capacity_m3_day(v)`` for every node with a limit (``nodecap_<id>``)."""
+    names = []
+    for n, d in G.nodes(data=True):
+        cap = d.get("capacity_m3_day")
+        if cap is None:
+            continue
+        names.append(lp_name("nodecap", n))
+        problem += (node_throughput(n, inc, flow, supply) <= float(cap), names[-1])
+    return names

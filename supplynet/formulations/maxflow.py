@@ -10,10 +10,11 @@ import pulp
 
 from supplynet.formulations.common import (
     Incidence,
+    define_node_capacity,
     flow_variables,
     incidence,
     lp_name,
-    node_throughput,
+    net_inflow,
     supply_variables,
 )
 
@@ -81,7 +82,7 @@ def build_max_throughput(G: nx.MultiDiGraph, destination: Any) -> MaxThroughputL
     problem += delivered
     inc = incidence(G)
     _define_conservation(problem, G, inc, flow, supply, delivered, destination)
-    node_capacity = _define_node_capacity(problem, G, inc, flow, supply)
+    node_capacity = define_node_capacity(problem, G, inc, flow, supply)
     return MaxThroughputLP(problem, destination, flow, supply, delivered, node_capacity, inc)
 
 
@@ -95,30 +96,8 @@ def _define_conservation(
     destination: Any,
 ) -> None:
     for n in G:
-        net_in = pulp.lpSum(flow[e] for e in inc.into[n]) - pulp.lpSum(
-            flow[e] for e in inc.out_of[n]
-        )
-        if n in supply:
-            net_in += supply[n]
         rhs = delivered if n == destination else 0
-        problem += (net_in == rhs, lp_name("balance", n))
-
-
-def _define_node_capacity(
-    problem: pulp.LpProblem,
-    G: nx.MultiDiGraph,
-    inc: Incidence,
-    flow: dict[str, pulp.LpVariable],
-    supply: dict[Any, pulp.LpVariable],
-) -> list[str]:
-    names = []
-    for n, d in G.nodes(data=True):
-        cap = d.get("capacity_m3_day")
-        if cap is None:
-            continue
-        names.append(lp_name("nodecap", n))
-        problem += (node_throughput(n, inc, flow, supply) <= float(cap), names[-1])
-    return names
+        problem += (net_inflow(n, inc, flow, supply) == rhs, lp_name("balance", n))
 
 
 def fix_delivery_minimise_km(

@@ -11,9 +11,11 @@ import pulp
 from supplynet.errors import DataError
 from supplynet.formulations.common import (
     Incidence,
+    define_node_capacity,
     flow_variables,
     incidence,
     lp_name,
+    net_inflow,
     node_throughput,
     supply_variables,
 )
@@ -100,12 +102,7 @@ def build_least_cost_supply(
     transport = _define_transport_cost(G, inc, flow, supply)
     problem += transport + penalty_per_m3 * pulp.lpSum(unmet.values())
     _define_demand_balance(problem, G, inc, flow, supply, unmet)
-    for n, d in G.nodes(data=True):
-        if d.get("capacity_m3_day") is not None:
-            problem += (
-                node_throughput(n, inc, flow, supply) <= float(d["capacity_m3_day"]),
-                lp_name("nodecap", n),
-            )
+    define_node_capacity(problem, G, inc, flow, supply)
     return LeastCostLP(problem, flow, supply, unmet, transport, penalty_per_m3, inc)
 
 
@@ -131,11 +128,6 @@ def _define_demand_balance(
     unmet: dict[Any, pulp.LpVariable],
 ) -> None:
     for n, d in G.nodes(data=True):
-        net_in = pulp.lpSum(flow[e] for e in inc.into[n]) - pulp.lpSum(
-            flow[e] for e in inc.out_of[n]
-        )
-        if n in supply:
-            net_in += supply[n]
         demand = float(d.get("demand_m3_day") or 0.0)
         rhs = demand - unmet[n] if n in unmet else demand
-        problem += (net_in == rhs, lp_name("balance", n))
+        problem += (net_inflow(n, inc, flow, supply) == rhs, lp_name("balance", n))
