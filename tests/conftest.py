@@ -26,16 +26,19 @@ def net() -> sn.Network:
     return sn.load_network()
 
 
-def random_network(seed: int, *, n_nodes: int | None = None, demand: bool = False) -> sn.Network:
+def random_network(
+    seed: int, *, n_nodes: int | None = None, demand: bool = False, sparse: bool = False
+) -> sn.Network:
     """A seeded random supply network in the project's schema.
 
     Nodes ``n0..`` (``n0`` is the destination), 1-3 supply nodes, some node capacities,
     one-way and two-way integer-capacity roads with integer lengths, and with
-    ``demand=True`` some demand nodes and node costs.
+    ``demand=True`` some demand nodes and node costs; ``sparse=True`` gives road-network
+    density (about three roads per node) for large ``n_nodes``.
     """
     rng = random.Random(seed)
     n = n_nodes or rng.randint(5, 14)
-    p = rng.uniform(0.15, 0.45)
+    p = min(1.0, 3.0 / n) if sparse else rng.uniform(0.15, 0.45)
     nodes = []
     sources = set(rng.sample(range(1, n), k=min(n - 1, rng.randint(1, 3))))
     for i in range(n):
