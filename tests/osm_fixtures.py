@@ -4,6 +4,7 @@ hand-computed answers, random road data, and an Overpass replay through osmnx's 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,11 +41,13 @@ def write_osm(path: Path, data: OsmData) -> Path:
     try:
         for nid in sorted(data.nodes):
             lon, lat = data.nodes[nid]
-            writer.add_node(osmium.osm.mutable.Node(id=nid, location=(lon, lat), tags={},
-                                                    version=1))
+            writer.add_node(
+                osmium.osm.mutable.Node(id=nid, location=(lon, lat), tags={}, version=1)
+            )
         for wid, refs, tags in sorted(data.ways, key=lambda w: w[0]):
-            writer.add_way(osmium.osm.mutable.Way(id=wid, nodes=list(refs), tags=dict(tags),
-                                                  version=1))
+            writer.add_way(
+                osmium.osm.mutable.Way(id=wid, nodes=list(refs), tags=dict(tags), version=1)
+            )
     finally:
         writer.close()
     return path
@@ -77,10 +80,19 @@ def _x(i: float) -> float:
 def toy_corridor() -> OsmData:
     """The toy corridor above, with its facility table."""
     nodes = {i: (_x(i), _LAT) for i in range(1, 13)}
-    nodes.update({20: (_x(7), _LAT + 0.05), 21: (_x(10), _LAT + 0.05),
-                  40: (_x(11), _LAT - 0.05), 41: (_x(11), _LAT - 0.1),
-                  30: (_x(3), _LAT + 0.2), 31: (_x(3.1), _LAT + 0.2),
-                  32: (_x(3.1), _LAT + 0.21), 50: (_x(1), _LAT - 0.3), 51: (_x(5), _LAT - 0.3)})
+    nodes.update(
+        {
+            20: (_x(7), _LAT + 0.05),
+            21: (_x(10), _LAT + 0.05),
+            40: (_x(11), _LAT - 0.05),
+            41: (_x(11), _LAT - 0.1),
+            30: (_x(3), _LAT + 0.2),
+            31: (_x(3.1), _LAT + 0.2),
+            32: (_x(3.1), _LAT + 0.21),
+            50: (_x(1), _LAT - 0.3),
+            51: (_x(5), _LAT - 0.3),
+        }
+    )
     ways: list[Way] = [
         (100, [1, 2, 3, 4, 5], {"highway": "trunk", "surface": "asphalt", "ref": "N1"}),
         (101, [5, 6, 7], {"highway": "trunk", "ref": "N1"}),
@@ -91,18 +103,53 @@ def toy_corridor() -> OsmData:
         (200, [30, 31, 32, 30], {"building": "yes"}),
         (201, [50, 51], {"waterway": "river"}),
     ]
-    facilities = pd.DataFrame([
-        {"node_id": "port_a", "name": "Port A", "kind": "port", "country": "AAA",
-         "lon": _x(1) - 0.01, "lat": _LAT + 0.01, "supply_m3_day": 1_000_000.0},
-        {"node_id": "border_x", "name": "Border X", "kind": "border", "country": "AAA/MLI",
-         "lon": _x(9), "lat": _LAT - 0.005, "capacity_m3_day": 10_000.0},
-        {"node_id": "bamako", "name": "Bamako", "kind": "depot", "country": "MLI",
-         "lon": _x(12) + 0.005, "lat": _LAT, "demand_m3_day": 3000.0},
-        {"node_id": "faraway", "name": "Far away depot", "kind": "depot", "country": "MLI",
-         "lon": 5.0, "lat": 20.0},
-        {"node_id": "some_town", "name": "A town", "kind": "town", "country": "AAA",
-         "lon": _x(3), "lat": _LAT},
-    ])
+    facilities = pd.DataFrame(
+        [
+            {
+                "node_id": "port_a",
+                "name": "Port A",
+                "kind": "port",
+                "country": "AAA",
+                "lon": _x(1) - 0.01,
+                "lat": _LAT + 0.01,
+                "supply_m3_day": 1_000_000.0,
+            },
+            {
+                "node_id": "border_x",
+                "name": "Border X",
+                "kind": "border",
+                "country": "AAA/MLI",
+                "lon": _x(9),
+                "lat": _LAT - 0.005,
+                "capacity_m3_day": 10_000.0,
+            },
+            {
+                "node_id": "bamako",
+                "name": "Bamako",
+                "kind": "depot",
+                "country": "MLI",
+                "lon": _x(12) + 0.005,
+                "lat": _LAT,
+                "demand_m3_day": 3000.0,
+            },
+            {
+                "node_id": "faraway",
+                "name": "Far away depot",
+                "kind": "depot",
+                "country": "MLI",
+                "lon": 5.0,
+                "lat": 20.0,
+            },
+            {
+                "node_id": "some_town",
+                "name": "A town",
+                "kind": "town",
+                "country": "AAA",
+                "lon": _x(3),
+                "lat": _LAT,
+            },
+        ]
+    )
     return OsmData(nodes, ways, facilities)
 
 
@@ -112,29 +159,34 @@ def toy_boundaries() -> Any:
     from shapely.geometry import box
 
     cut = _x(8.5)
-    return gpd.GeoDataFrame({"ISO3": ["AAA", "MLI"]},
-                            geometry=[box(-10, 10, cut, 14), box(cut, 10, -6, 14)],
-                            crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"ISO3": ["AAA", "MLI"]},
+        geometry=[box(-10, 10, cut, 14), box(cut, 10, -6, 14)],
+        crs="EPSG:4326",
+    )
 
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Reference great-circle distance (independent of the library's)."""
     lon1, lat1, lon2, lat2 = map(np.radians, (*a, *b))
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(
-        (lon2 - lon1) / 2) ** 2
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return float(2 * 6371.009 * np.arcsin(np.sqrt(h)))
 
 
 def path_km(data: OsmData, refs: Sequence[int]) -> float:
-    return sum(haversine_km(data.nodes[a], data.nodes[b]) for a, b in zip(refs, refs[1:]))
+    return sum(haversine_km(data.nodes[a], data.nodes[b]) for a, b in itertools.pairwise(refs))
 
 
 # ---------------------------------------------------------------------- random road data
 def random_osm(seed: int, *, n_nodes: int = 40, n_ways: int = 25) -> OsmData:
     """Random ways over a pool of nodes: shared nodes make junctions, some ways one-way."""
     rng = np.random.default_rng(seed)
-    nodes = {i: (float(rng.uniform(-8, -7)), float(rng.uniform(12, 13)))
-             for i in range(1, n_nodes + 1)}
+    nodes = {
+        i: (float(rng.uniform(-8, -7)), float(rng.uniform(12, 13))) for i in range(1, n_nodes + 1)
+    }
     classes = ["trunk", "primary", "secondary", "primary_link"]
     ways: list[Way] = []
     for w in range(n_ways):
@@ -160,8 +212,10 @@ def random_osm(seed: int, *, n_nodes: int = 40, n_ways: int = 25) -> OsmData:
             a = new_refs[-1]
             for _ in range(int(rng.integers(0, 3))):
                 t = rng.random()
-                nodes[next_id] = (nodes[a][0] * (1 - t) + nodes[b][0] * t,
-                                  nodes[a][1] * (1 - t) + nodes[b][1] * t + 0.001)
+                nodes[next_id] = (
+                    nodes[a][0] * (1 - t) + nodes[b][0] * t,
+                    nodes[a][1] * (1 - t) + nodes[b][1] * t + 0.001,
+                )
                 new_refs.append(next_id)
                 next_id += 1
             new_refs.append(b)
@@ -175,12 +229,18 @@ def overpass_json(data: OsmData, classes: Iterable[str]) -> dict[str, Any]:
     ways = data.highway_ways(classes)
     used = sorted({r for _, refs, _ in ways for r in refs})
     elements: list[dict[str, Any]] = [
-        {"type": "node", "id": n, "lat": data.nodes[n][1], "lon": data.nodes[n][0]}
-        for n in used]
-    elements += [{"type": "way", "id": wid, "nodes": list(refs), "tags": dict(tags)}
-                 for wid, refs, tags in ways]
-    return {"version": 0.6, "generator": "Overpass API (recorded)", "osm3s": {},
-            "elements": elements}
+        {"type": "node", "id": n, "lat": data.nodes[n][1], "lon": data.nodes[n][0]} for n in used
+    ]
+    elements += [
+        {"type": "way", "id": wid, "nodes": list(refs), "tags": dict(tags)}
+        for wid, refs, tags in ways
+    ]
+    return {
+        "version": 0.6,
+        "generator": "Overpass API (recorded)",
+        "osm3s": {},
+        "elements": elements,
+    }
 
 
 def overpass_cache_files(polygon: Any, way_filter: str, cache_folder: Path) -> list[Path]:
@@ -189,32 +249,33 @@ def overpass_cache_files(polygon: Any, way_filter: str, cache_folder: Path) -> l
     Mirrors osmnx: ``graph_from_polygon`` buffers the polygon by 500 m (in UTM) and
     ``_download_overpass_network`` sends one query per sub-polygon; ``_overpass_request``
     keys the cache by the prepared GET URL, and ``_http._resolve_cache_filepath`` names
-    the file ``sha1(url).json`` in ``settings.cache_folder``.
+    the file ``sha1(url).json`` in ``settings.cache_folder``. The query area and other
+    settings are those the build uses (:func:`supplynet.osm.overpass.osmnx_settings`).
     """
     import osmnx as ox
     import requests
     from osmnx import _http, _overpass, projection
 
-    poly_proj, crs_utm = projection.project_geometry(polygon)
-    poly_buff, _ = projection.project_geometry(poly_proj.buffer(500), crs=crs_utm,
-                                               to_latlong=True)
-    settings = _overpass._make_overpass_settings()
-    url = ox.settings.overpass_url.rstrip("/") + "/interpreter"
-    saved = ox.settings.cache_folder
-    ox.settings.cache_folder = str(cache_folder)
-    try:
-        files = []
+    from supplynet.osm.overpass import osmnx_settings
+
+    files = []
+    with osmnx_settings(cache_folder):  # the settings the build downloads with
+        poly_proj, crs_utm = projection.project_geometry(polygon)
+        poly_buff, _ = projection.project_geometry(
+            poly_proj.buffer(500), crs=crs_utm, to_latlong=True
+        )
+        settings = _overpass._make_overpass_settings()
+        url = ox.settings.overpass_url.rstrip("/") + "/interpreter"
         for coord_str in _overpass._make_overpass_polygon_coord_strs(poly_buff):
             query = f"{settings};(way{way_filter}(poly:{coord_str!r});>;);out;"
-            prepared = str(requests.Request("GET", url, params={"data": query}).prepare().url)
-            files.append(_http._resolve_cache_filepath(prepared))
-    finally:
-        ox.settings.cache_folder = saved
+            prepared = requests.Request("GET", url, params={"data": query}).prepare().url
+            files.append(_http._resolve_cache_filepath(str(prepared)))
     return files
 
 
-def record_overpass(polygon: Any, way_filter: str, response: dict[str, Any],
-                    cache_folder: Path) -> list[Path]:
+def record_overpass(
+    polygon: Any, way_filter: str, response: dict[str, Any], cache_folder: Path
+) -> list[Path]:
     """Write ``response`` where osmnx will look for it; return the files written."""
     cache_folder.mkdir(parents=True, exist_ok=True)
     files = overpass_cache_files(polygon, way_filter, cache_folder)

@@ -13,7 +13,8 @@ unless the table's fallback row is allowed.
 
 A merged road has the summed length and travel time of its pieces and the minimum of
 their capacities; its ``highway``, ``surface``, ``ref`` and ``lanes`` are those of its
-bottleneck (lowest-capacity piece, the longest of them on ties); ``osm_way_ids`` lists every OSM way on it, in travel order.
+bottleneck (lowest-capacity piece, the longest of them on ties); ``osm_way_ids`` lists
+every OSM way on it, in travel order.
 """
 
 from __future__ import annotations
@@ -35,19 +36,23 @@ __all__ = ["Attachments", "assemble_graph", "way_capacities"]
 logger = logging.getLogger(__name__)
 
 
-def way_capacities(data: RoadData, table: CapacityTable, *,
-                   fallback: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def way_capacities(
+    data: RoadData, table: CapacityTable, *, fallback: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per way: capacity (m3/day per direction), speed (km/h) and normalised surface."""
-    surface = np.array([normalise_surface(s or None) for s in data.surface.tolist()],
-                       dtype=object)
+    surface = np.array([normalise_surface(s or None) for s in data.surface.tolist()], dtype=object)
     capacity = np.empty(data.n_ways, dtype=np.float64)
     speed = np.empty(data.n_ways, dtype=np.float64)
     keys = np.char.add(data.highway.astype(str), np.char.add("|", surface.astype(str)))
     uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     for k in range(len(uniq)):
         i = int(first[k])
-        road = table.lookup(data.highway[i], surface[i], fallback=fallback,
-                            what=f"{data.source}: way {data.way_ids[i]}")
+        road = table.lookup(
+            data.highway[i],
+            surface[i],
+            fallback=fallback,
+            what=f"{data.source}: way {data.way_ids[i]}",
+        )
         mask = inverse == k
         capacity[mask] = road.capacity_m3_day
         speed[mask] = road.speed_kmh
@@ -116,10 +121,18 @@ def _bottleneck_member(pieces: Pieces, chains: Chains, way_capacity: np.ndarray)
     return pieces.way[chains.member_segment[order][last]]
 
 
-def assemble_graph(data: RoadData, pieces: Pieces, chains: Chains, *,
-                   way_capacity: np.ndarray, way_speed: np.ndarray, way_surface: np.ndarray,
-                   attachments: Attachments, country: np.ndarray | None,
-                   graph_attrs: dict[str, Any]) -> nx.MultiDiGraph:
+def assemble_graph(
+    data: RoadData,
+    pieces: Pieces,
+    chains: Chains,
+    *,
+    way_capacity: np.ndarray,
+    way_speed: np.ndarray,
+    way_surface: np.ndarray,
+    attachments: Attachments,
+    country: np.ndarray | None,
+    graph_attrs: dict[str, Any],
+) -> nx.MultiDiGraph:
     """Build the supplynet MultiDiGraph from contracted chains and facility attachments."""
     G = nx.MultiDiGraph(**graph_attrs)
     if len(chains) == 0:
@@ -130,11 +143,15 @@ def assemble_graph(data: RoadData, pieces: Pieces, chains: Chains, *,
     time_h = _chain_sums(pieces.length_km[seg] / way_speed[way], chains, "sum")
     capacity = _chain_sums(way_capacity[way], chains, "min")
     rep = _bottleneck_member(pieces, chains, way_capacity)
-    oneway = data.oneway[pieces.way[seg[np.r_[0, np.flatnonzero(
-        chains.member_chain[1:] != chains.member_chain[:-1]) + 1]]]]
+    oneway = data.oneway[
+        pieces.way[
+            seg[np.r_[0, np.flatnonzero(chains.member_chain[1:] != chains.member_chain[:-1]) + 1]]
+        ]
+    ]
     geoms = _chain_geometries(data, pieces, chains)
-    starts = np.r_[0, np.flatnonzero(chains.member_chain[1:] != chains.member_chain[:-1]) + 1,
-                   len(seg)]
+    starts = np.r_[
+        0, np.flatnonzero(chains.member_chain[1:] != chains.member_chain[:-1]) + 1, len(seg)
+    ]
     way_ids = data.way_ids[way].tolist()
     _add_nodes(G, data, np.unique(np.r_[chains.u, chains.v]), attachments, country)
     names = {int(n): _node_name(data, int(n), attachments) for n in np.r_[chains.u, chains.v]}
@@ -142,26 +159,45 @@ def assemble_graph(data: RoadData, pieces: Pieces, chains: Chains, *,
     edges = []
     for i in range(len(chains)):
         u, v = int(chains.u[i]), int(chains.v[i])
-        road_id = _unique_id(f"osm_{osm_label(int(data.node_ids[u]))}_"
-                             f"{osm_label(int(data.node_ids[v]))}", used)
+        road_id = _unique_id(
+            f"osm_{osm_label(int(data.node_ids[u]))}_{osm_label(int(data.node_ids[v]))}", used
+        )
         r = int(rep[i])
         ends = [country[u], country[v]] if country is not None else []
         attrs = {
-            "road_id": road_id, "length_km": float(length[i]), "travel_time_h": float(time_h[i]),
-            "capacity_m3_day": float(capacity[i]), "ref": str(data.ref[r]),
-            "highway": str(data.highway[r]), "surface": str(way_surface[r]),
+            "road_id": road_id,
+            "length_km": float(length[i]),
+            "travel_time_h": float(time_h[i]),
+            "capacity_m3_day": float(capacity[i]),
+            "ref": str(data.ref[r]),
+            "highway": str(data.highway[r]),
+            "surface": str(way_surface[r]),
             "lanes": None if np.isnan(data.lanes[r]) else float(data.lanes[r]),
-            "countries": ";".join(dict.fromkeys(c for c in ends if c)), "corridors": (),
-            "osm_way_ids": ";".join(str(w) for w in dict.fromkeys(
-                way_ids[starts[i]:starts[i + 1]])),
+            "countries": ";".join(dict.fromkeys(c for c in ends if c)),
+            "corridors": (),
+            "osm_way_ids": ";".join(
+                str(w) for w in dict.fromkeys(way_ids[starts[i] : starts[i + 1]])
+            ),
         }
         geom = geoms[i]
-        edges.append((names[u], names[v], road_id,
-                      {**attrs, "edge_id": road_id, "direction": "fwd", "geometry": geom}))
+        edges.append(
+            (
+                names[u],
+                names[v],
+                road_id,
+                {**attrs, "edge_id": road_id, "direction": "fwd", "geometry": geom},
+            )
+        )
         if not oneway[i]:
             rev = road_id + "_rev"
-            edges.append((names[v], names[u], rev, {**attrs, "edge_id": rev, "direction": "rev",
-                                                    "geometry": geom.reverse()}))
+            edges.append(
+                (
+                    names[v],
+                    names[u],
+                    rev,
+                    {**attrs, "edge_id": rev, "direction": "rev", "geometry": geom.reverse()},
+                )
+            )
     G.add_edges_from(edges)
     _add_connectors(G, data, attachments, country)
     return G
@@ -180,25 +216,42 @@ def _node_name(data: RoadData, n: int, attachments: Attachments) -> str:
     return attachments.takeover.get(n) or f"osm_{osm_label(int(data.node_ids[n]))}"
 
 
-def _add_nodes(G: nx.MultiDiGraph, data: RoadData, nodes: np.ndarray,
-               attachments: Attachments, country: np.ndarray | None) -> None:
+def _add_nodes(
+    G: nx.MultiDiGraph,
+    data: RoadData,
+    nodes: np.ndarray,
+    attachments: Attachments,
+    country: np.ndarray | None,
+) -> None:
     for n in nodes.tolist():
         lon, lat = float(data.lon[n]), float(data.lat[n])
         fid = attachments.takeover.get(n)
         if fid is not None:
             G.add_node(fid, **{**attachments.facility_attrs[fid], "lon": lon, "lat": lat})
         else:
-            G.add_node(_node_name(data, n, attachments), name=f"OSM node {data.node_ids[n]}",
-                       kind="junction", country=str(country[n]) if country is not None else "",
-                       lon=lon, lat=lat)
+            G.add_node(
+                _node_name(data, n, attachments),
+                name=f"OSM node {data.node_ids[n]}",
+                kind="junction",
+                country=str(country[n]) if country is not None else "",
+                lon=lon,
+                lat=lat,
+            )
     for n, fid in attachments.takeover.items():
         if fid not in G:  # a facility on a node no kept road reaches: isolated
-            G.add_node(fid, **{**attachments.facility_attrs[fid],
-                               "lon": float(data.lon[n]), "lat": float(data.lat[n])})
+            G.add_node(
+                fid,
+                **{
+                    **attachments.facility_attrs[fid],
+                    "lon": float(data.lon[n]),
+                    "lat": float(data.lat[n]),
+                },
+            )
 
 
-def _add_connectors(G: nx.MultiDiGraph, data: RoadData, attachments: Attachments,
-                    country: np.ndarray | None) -> None:
+def _add_connectors(
+    G: nx.MultiDiGraph, data: RoadData, attachments: Attachments, country: np.ndarray | None
+) -> None:
     """Zero-length two-way roads from facilities sharing a road node with another one."""
     for fid, n in attachments.connectors:
         anchor = _node_name(data, n, attachments)
@@ -206,14 +259,40 @@ def _add_connectors(G: nx.MultiDiGraph, data: RoadData, attachments: Attachments
             _add_nodes(G, data, np.array([n]), attachments, country)
         lon, lat = float(data.lon[n]), float(data.lat[n])
         G.add_node(fid, **{**attachments.facility_attrs[fid], "lon": lon, "lat": lat})
-        through = sum(d["capacity_m3_day"] for _, _, d in G.out_edges(anchor, data=True)
-                      if d.get("highway") != "connector")
+        through = sum(
+            d["capacity_m3_day"]
+            for _, _, d in G.out_edges(anchor, data=True)
+            if d.get("highway") != "connector"
+        )
         geom = shapely.linestrings([[lon, lat], [lon, lat]])
-        attrs = {"road_id": f"conn_{fid}", "length_km": 0.0, "travel_time_h": 0.0,
-                 "capacity_m3_day": float(through), "ref": "", "highway": "connector",
-                 "surface": "paved", "lanes": None, "countries": "", "corridors": (),
-                 "osm_way_ids": ""}
-        G.add_edge(fid, anchor, key=f"conn_{fid}", edge_id=f"conn_{fid}", direction="fwd",
-                   geometry=geom, **attrs)
-        G.add_edge(anchor, fid, key=f"conn_{fid}_rev", edge_id=f"conn_{fid}_rev",
-                   direction="rev", geometry=geom, **attrs)
+        attrs = {
+            "road_id": f"conn_{fid}",
+            "length_km": 0.0,
+            "travel_time_h": 0.0,
+            "capacity_m3_day": float(through),
+            "ref": "",
+            "highway": "connector",
+            "surface": "paved",
+            "lanes": None,
+            "countries": "",
+            "corridors": (),
+            "osm_way_ids": "",
+        }
+        G.add_edge(
+            fid,
+            anchor,
+            key=f"conn_{fid}",
+            edge_id=f"conn_{fid}",
+            direction="fwd",
+            geometry=geom,
+            **attrs,
+        )
+        G.add_edge(
+            anchor,
+            fid,
+            key=f"conn_{fid}_rev",
+            edge_id=f"conn_{fid}_rev",
+            direction="rev",
+            geometry=geom,
+            **attrs,
+        )

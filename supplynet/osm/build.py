@@ -5,7 +5,9 @@ Stages (one INFO log line each, with counts; a rich progress display on a termin
 1. **read** the highway ways of the requested classes: Overpass through osmnx (cached),
    a ``.osm``/``.osm.bz2`` file (osmnx), or a ``.osm.pbf`` file (streamed by pyosmium);
 2. **facilities**: drop those outside the region (INFO line), snap the rest to their
-   nearest road node (an error beyond ``tolerance_km``), and detect border crossings when
+   nearest road node (an error beyond ``tolerance_km``), preferring a node of the
+   destination's road component when one is within the tolerance (so a port next to a
+   stray road fragment still joins the network), and detect border crossings when
    country boundaries are given;
 3. **contract** chains of degree-2 road nodes (:mod:`supplynet.osm.contract`), keeping
    junctions, dead ends, facilities and border crossings;
@@ -22,10 +24,8 @@ connector road (``highway = "connector"``) whose capacity is the road's.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +38,12 @@ from shapely.geometry.base import BaseGeometry
 from supplynet.capacity import CapacityTable, load_capacity_table
 from supplynet.errors import DataError, closest
 from supplynet.network import OSM_ATTRIBUTION, Network
-from supplynet.osm.assemble import Attachments, assemble_graph, way_capacities
+from supplynet.osm.assemble import assemble_graph, way_capacities
 from supplynet.osm.contract import contract_segments, split_ways
 from supplynet.osm.facilities import (
-    NUMERIC,
+    add_border_crossings,
+    attach_facilities,
+    component_of,
     detect_border_crossings,
     load_facilities,
     node_countries,
@@ -49,7 +51,8 @@ from supplynet.osm.facilities import (
     select_in_region,
     snap_facilities,
 )
-from supplynet.osm.roads import RoadData, haversine_km, parse_highways
+from supplynet.osm.progress import Stages
+from supplynet.osm.roads import RoadData, parse_highways
 
 __all__ = ["build_network_from_osm", "source_kind"]
 
@@ -76,49 +79,9 @@ def source_kind(source: str | Path) -> str:
         return "pbf"
     if lower.endswith(_XML):
         return "xml"
-    raise DataError(f"source {text!r}: expected a .osm.pbf, .osm, .osm.bz2 file or the word "
-                    "'overpass'")
-
-
-class _Stages:
-    """Rich progress display, one task per stage (off when not a terminal)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self._progress: Any = None
-
-    def __enter__(self) -> _Stages:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import (
-                Progress,
-                SpinnerColumn,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._progress = Progress(
-                SpinnerColumn(), TextColumn("{task.description}"),
-                TextColumn("{task.completed:,.0f} objects"), TimeElapsedColumn(),
-                console=Console(stderr=True), transient=True)
-            self._progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-    @contextlib.contextmanager
-    def stage(self, description: str) -> Iterator[Callable[[int], None] | None]:
-        """A stage; yields an ``advance(n)`` callback (None when the display is off)."""
-        if self._progress is None:
-            yield None
-            return
-        task = self._progress.add_task(description, total=None)
-        try:
-            yield lambda n: self._progress.advance(task, n)
-        finally:
-            self._progress.remove_task(task)
+    raise DataError(
+        f"source {text!r}: expected a .osm.pbf, .osm, .osm.bz2 file or the word 'overpass'"
+    )
 
 
 def _graph_assumptions(assumptions: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -128,8 +91,9 @@ def _graph_assumptions(assumptions: Mapping[str, Any] | None) -> dict[str, Any]:
     merged = {k: base.get_text(k) for k in _GRAPH_ASSUMPTIONS}
     for key, value in (assumptions or {}).items():
         if key not in merged:
-            raise DataError(f"assumption {key!r} cannot be set for an OSM build; "
-                            f"{closest(key, merged)}")
+            raise DataError(
+                f"assumption {key!r} cannot be set for an OSM build; {closest(key, merged)}"
+            )
         merged[key] = value
     try:
         return {k: (str(v) if k == "currency" else float(v)) for k, v in merged.items()}
@@ -147,12 +111,21 @@ def _check_classes(highways: Sequence[str], table: CapacityTable, fallback: bool
     known = {h for h, _ in table.rows if h != "*"}
     for h in highways:
         if h not in known and not fallback:
-            raise DataError(f"highway class {h!r} in the road filter has no row in the road "
-                            f"capacity table; {closest(h, known)}")
+            raise DataError(
+                f"highway class {h!r} in the road filter has no row in the road "
+                f"capacity table; {closest(h, known)}"
+            )
 
 
-def _read(kind: str, source: str | Path, highways: Sequence[str], region: BaseGeometry | None,
-          what: str, use_cache: bool, advance: Callable[[int], None] | None) -> RoadData:
+def _read(
+    kind: str,
+    source: str | Path,
+    highways: Sequence[str],
+    region: BaseGeometry | None,
+    what: str,
+    use_cache: bool,
+    advance: Callable[[int], None] | None,
+) -> RoadData:
     if kind == "pbf":
         from supplynet.osm.pbf import read_pbf
 
@@ -172,53 +145,12 @@ def _data_region(data: RoadData, margin_km: float) -> BaseGeometry:
     lat_max = float(np.abs(data.lat).max())
     dlat = margin_km / 111.0
     dlon = margin_km / (111.0 * max(np.cos(np.radians(min(lat_max, 89.0))), 0.01))
-    return box(float(data.lon.min()) - dlon, float(data.lat.min()) - dlat,
-               float(data.lon.max()) + dlon, float(data.lat.max()) + dlat)
-
-
-def _facility_attrs(fac: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    out = {}
-    for fid, row in fac.iterrows():
-        attrs: dict[str, Any] = {"name": str(row["name"]), "kind": str(row["kind"]),
-                                 "country": str(row["country"])}
-        for col in NUMERIC:
-            if pd.notna(row[col]):
-                attrs[col] = float(row[col])
-        out[str(fid)] = attrs
-    return out
-
-
-def _attach(fac: pd.DataFrame, nearest: np.ndarray, dist: np.ndarray) -> Attachments:
-    att = Attachments(facility_attrs=_facility_attrs(fac))
-    for i in np.argsort(dist, kind="stable").tolist():  # the nearest facility takes the node
-        fid, n = str(fac.index[i]), int(nearest[i])
-        if n in att.takeover:
-            att.connectors.append((fid, n))
-        else:
-            att.takeover[n] = fid
-    return att
-
-
-def _add_crossings(att: Attachments, data: RoadData, crossings: list[tuple[int, str]],
-                   fac: pd.DataFrame, tolerance_km: float) -> list[int]:
-    """Make detected crossings border nodes, unless a border facility is within tolerance."""
-    borders = fac[fac["kind"] == "border"]
-    added = []
-    for n, pair in crossings:
-        if len(borders):
-            d = haversine_km(borders["lon"].to_numpy(), borders["lat"].to_numpy(),
-                             np.full(len(borders), data.lon[n]), np.full(len(borders),
-                                                                         data.lat[n]))
-            if float(d.min()) <= tolerance_km:
-                continue
-        if n in att.takeover:
-            continue
-        fid = f"border_osm_{int(data.node_ids[n])}".replace("-", "m")
-        att.takeover[n] = fid
-        att.facility_attrs[fid] = {"name": f"Border crossing {pair}", "kind": "border",
-                                   "country": pair}
-        added.append(n)
-    return added
+    return box(
+        float(data.lon.min()) - dlon,
+        float(data.lat.min()) - dlat,
+        float(data.lon.max()) + dlon,
+        float(data.lat.max()) + dlat,
+    )
 
 
 def _keep_facility_components(G: nx.MultiDiGraph, facilities: set[str]) -> nx.MultiDiGraph:
@@ -237,13 +169,15 @@ def _keep_facility_components(G: nx.MultiDiGraph, facilities: set[str]) -> nx.Mu
 
 def _check_connected(G: nx.MultiDiGraph, destination: str) -> None:
     reach = nx.ancestors(G, destination) | {destination}
-    stranded = [n for n, d in G.nodes(data=True)
-                if d.get("supply_m3_day") and n not in reach]
+    stranded = [n for n, d in G.nodes(data=True) if d.get("supply_m3_day") and n not in reach]
     if stranded:
-        more = f" (and {len(stranded) - 1} more)" if len(stranded) > 1 else ""
-        raise DataError(f"supply point {stranded[0]!r}{more} cannot reach the destination "
-                        f"{destination!r} over the roads of the requested classes; the "
-                        "network is disconnected (widen the region or the road classes)")
+        names = ", ".join(repr(n) for n in stranded[:5])
+        more = f" (+{len(stranded) - 5} more)" if len(stranded) > 5 else ""
+        raise DataError(
+            f"supply point {names}{more} cannot reach the destination "
+            f"{destination!r} over the roads of the requested classes; the "
+            "network is disconnected (widen the region or the road classes)"
+        )
 
 
 def build_network_from_osm(
@@ -255,8 +189,11 @@ def build_network_from_osm(
     corridor_buffer_km: float = 20.0,
     highway: str | Sequence[str] | None = None,
     facilities: str | Path | pd.DataFrame | None = None,
-    capacity_table: str | Path | Mapping[tuple[str, str], tuple[float, float]]
-    | CapacityTable | None = None,
+    capacity_table: str
+    | Path
+    | Mapping[tuple[str, str], tuple[float, float]]
+    | CapacityTable
+    | None = None,
     capacity_fallback: bool = False,
     assumptions: Mapping[str, Any] | None = None,
     boundaries: Any = None,
@@ -275,7 +212,9 @@ def build_network_from_osm(
         ``"overpass"`` (download through osmnx), or a ``.osm.pbf``, ``.osm``,
         ``.osm.bz2`` file.
     bbox : str or sequence of 4 floats, optional
-        Region ``W,S,E,N`` in degrees.
+        Region ``W,S,E,N`` in degrees. For a file source a region only selects the
+        facilities (the file's roads are not clipped); without one, the region of a file
+        is the extent of its roads widened by ``tolerance_km``.
     polygon : path or shapely geometry, optional
         Region polygon (GeoJSON/vector file or WKT file).
     countries : sequence of str, optional
@@ -340,13 +279,14 @@ def build_network_from_osm(
         raise DataError(f"tolerance_km must be positive, got {tolerance_km}")
     fac = load_facilities(facilities, tanker_m3=graph_attrs["tanker_m3"])
     region: BaseGeometry | None = None
-    what = str(source)
+    what = Path(source).name if kind != "overpass" else "overpass"
     if kind == "overpass" or bbox or polygon is not None or countries:
         from supplynet.osm.overpass import resolve_region
 
-        region, what = resolve_region(bbox=bbox, polygon=polygon, countries=countries,
-                                      corridor_buffer_km=corridor_buffer_km)
-    with _Stages(progress) as stages:
+        region, what = resolve_region(
+            bbox=bbox, polygon=polygon, countries=countries, corridor_buffer_km=corridor_buffer_km
+        )
+    with Stages(progress) as stages:
         with stages.stage(f"Reading {what}") as advance:
             data = _read(kind, source, highways, region, what, use_cache, advance)
         if data.n_ways == 0:
@@ -354,15 +294,28 @@ def build_network_from_osm(
         if region is None:
             region, what = _data_region(data, tolerance_km), f"extent of {Path(source).name}"
         with stages.stage("Snapping facilities, contracting, assembling"):
-            net_G = _build_graph(data, fac, region, what, table, graph_attrs,
-                                 highways=highways, fallback=capacity_fallback,
-                                 boundaries=boundaries, tolerance_km=tolerance_km,
-                                 destination=destination)
+            net_G = _build_graph(
+                data,
+                fac,
+                region,
+                what,
+                table,
+                graph_attrs,
+                highways=highways,
+                fallback=capacity_fallback,
+                boundaries=boundaries,
+                tolerance_km=tolerance_km,
+                destination=destination,
+            )
         net_G.graph["name"] = name or _default_name(kind, source)
         net = Network.from_graph(net_G, name=net_G.graph["name"])
-        logger.info("Built network %r: %d nodes, %d arcs (%d facilities)", net.name,
-                    net.graph.number_of_nodes(), net.graph.number_of_edges(),
-                    sum(1 for _, d in net.graph.nodes(data=True) if d["kind"] != "junction"))
+        logger.info(
+            "Built network %r: %d nodes, %d arcs (%d facilities)",
+            net.name,
+            net.graph.number_of_nodes(),
+            net.graph.number_of_edges(),
+            sum(1 for _, d in net.graph.nodes(data=True) if d["kind"] != "junction"),
+        )
         if out is not None:
             with stages.stage(f"Saving {out}"):
                 net.save(out)
@@ -376,38 +329,69 @@ def _default_name(kind: str, source: str | Path) -> str:
     return f"osm-{stem}"
 
 
-def _build_graph(data: RoadData, fac: pd.DataFrame, region: BaseGeometry, what: str,
-                 table: CapacityTable, graph_attrs: dict[str, Any], *,
-                 highways: Sequence[str], fallback: bool, boundaries: Any,
-                 tolerance_km: float, destination: str) -> nx.MultiDiGraph:
+def _build_graph(
+    data: RoadData,
+    fac: pd.DataFrame,
+    region: BaseGeometry,
+    what: str,
+    table: CapacityTable,
+    graph_attrs: dict[str, Any],
+    *,
+    highways: Sequence[str],
+    fallback: bool,
+    boundaries: Any,
+    tolerance_km: float,
+    destination: str,
+) -> nx.MultiDiGraph:
     fac = select_in_region(fac, region, destination, what)
     road_nodes = np.flatnonzero(np.bincount(data.refs, minlength=data.n_nodes) > 0)
-    nearest, dist = snap_facilities(fac, data, tolerance_km, road_nodes)
-    att = _attach(fac, nearest, dist)
-    logger.info("Snapped %d facilities to road nodes (farthest %.2f km; %d share a node)",
-                len(fac), float(dist.max()) if len(dist) else 0.0, len(att.connectors))
+    dest, _ = snap_facilities(fac.loc[[destination]], data, tolerance_km, road_nodes)
+    main = component_of(data, int(dest[0]))
+    nearest, dist = snap_facilities(fac, data, tolerance_km, road_nodes, preferred=main)
+    att = attach_facilities(fac, nearest, dist)
+    logger.info(
+        "Snapped %d facilities to road nodes (farthest %.2f km; %d share a node)",
+        len(fac),
+        float(dist.max()) if len(dist) else 0.0,
+        len(att.connectors),
+    )
     country = None
     if boundaries is not None:
         country = node_countries(data, read_boundaries(boundaries))
         crossings = detect_border_crossings(data, country)
-        added = _add_crossings(att, data, crossings, fac, tolerance_km)
-        logger.info("Found %d border crossings on the roads; %d new border nodes (others "
-                    "are border posts of the facility table)", len(crossings), len(added))
+        added = add_border_crossings(att, data, crossings, fac, tolerance_km)
+        logger.info(
+            "Found %d border crossings on the roads; %d new border nodes (others "
+            "are border posts of the facility table)",
+            len(crossings),
+            len(added),
+        )
     protected = np.zeros(data.n_nodes, dtype=bool)
     protected[list(att.takeover)] = True
     capacity, speed, surface = way_capacities(data, table, fallback=fallback)
     pieces = split_ways(data, protected)
     chains = contract_segments(pieces.u, pieces.v, data.oneway[pieces.way], protected)
-    logger.info("Contracted %d road nodes (%d way pieces) to %d roads between kept nodes",
-                len(road_nodes), len(pieces), len(chains))
-    G = assemble_graph(data, pieces, chains, way_capacity=capacity, way_speed=speed,
-                       way_surface=surface, attachments=att, country=country,
-                       graph_attrs=graph_attrs)
+    logger.info(
+        "Contracted %d road nodes (%d way pieces) to %d roads between kept nodes",
+        len(road_nodes),
+        len(pieces),
+        len(chains),
+    )
+    G = assemble_graph(
+        data,
+        pieces,
+        chains,
+        way_capacity=capacity,
+        way_speed=speed,
+        way_surface=surface,
+        attachments=att,
+        country=country,
+        graph_attrs=graph_attrs,
+    )
     G.graph["highway_classes"] = ",".join(highways)
     G.graph["attribution"] = OSM_ATTRIBUTION
     G = _keep_facility_components(G, set(att.facility_attrs))
     if G.number_of_edges() == 0:
-        raise DataError(f"{what}: no roads of classes {','.join(highways)} connect the "
-                        "facilities")
+        raise DataError(f"{what}: no roads of classes {','.join(highways)} connect the facilities")
     _check_connected(G, destination)
     return G

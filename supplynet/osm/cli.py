@@ -17,32 +17,56 @@ __all__ = ["build_command"]
 
 
 def build_command(
-    source: Annotated[str, typer.Argument(
-        help="A .osm.pbf, .osm or .osm.bz2 file, or the word 'overpass' to download.")],
-    out: Annotated[Path, typer.Argument(
-        help="Output: a folder (CSV schema) or a .gpkg file; written only on success.")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="A .osm.pbf, .osm or .osm.bz2 file, or the word 'overpass' to download."
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Argument(
+            help="Output: a folder (CSV schema) or a .gpkg file; written only on success."
+        ),
+    ],
     *,
-    bbox: Annotated[str | None, typer.Option(
-        help="Region W,S,E,N in degrees.", metavar="W,S,E,N")] = None,
-    polygon: Annotated[Path | None, typer.Option(
-        help="Region polygon file (GeoJSON or WKT).")] = None,
-    country: Annotated[list[str] | None, typer.Option(
-        help="Region as a country name (repeatable; geocoded by osmnx).")] = None,
-    corridor_buffer_km: Annotated[float, typer.Option(
-        help="With 'overpass' and no region: buffer around the default routes.")] = 20.0,
-    highway: Annotated[str, typer.Option(
-        help="Road classes to keep, comma-separated.")] = ",".join(DEFAULT_HIGHWAYS),
-    facilities: Annotated[Path | None, typer.Option(
-        help="Facility CSV (node_id,name,kind,lon,lat,...); default the embedded one.")] = None,
-    capacity_table: Annotated[Path | None, typer.Option(
-        help="Road capacity CSV (highway,surface,tanker_trucks_day,speed_kmh).")] = None,
-    capacity_fallback: Annotated[bool, typer.Option(
-        help="Use the table's '*' row for road classes it lacks.")] = False,
+    bbox: Annotated[
+        str | None, typer.Option(help="Region W,S,E,N in degrees.", metavar="W,S,E,N")
+    ] = None,
+    polygon: Annotated[
+        Path | None, typer.Option(help="Region polygon file (GeoJSON or WKT).")
+    ] = None,
+    country: Annotated[
+        list[str] | None,
+        typer.Option(help="Region as a country name (repeatable; geocoded by osmnx)."),
+    ] = None,
+    corridor_buffer_km: Annotated[
+        float, typer.Option(help="With 'overpass' and no region: buffer around the default routes.")
+    ] = 20.0,
+    highway: Annotated[str, typer.Option(help="Road classes to keep, comma-separated.")] = ",".join(
+        DEFAULT_HIGHWAYS
+    ),
+    facilities: Annotated[
+        Path | None,
+        typer.Option(
+            help="Facility CSV (node_id,name,kind,lon,lat,...); default the embedded one."
+        ),
+    ] = None,
+    capacity_table: Annotated[
+        Path | None,
+        typer.Option(help="Road capacity CSV (highway,surface,tanker_trucks_day,speed_kmh)."),
+    ] = None,
+    capacity_fallback: Annotated[
+        bool, typer.Option(help="Use the table's '*' row for road classes it lacks.")
+    ] = False,
     tanker_m3: Annotated[float | None, typer.Option(help="Tanker size in m3.")] = None,
-    boundaries: Annotated[Path | None, typer.Option(
-        help="Country polygons with an ISO3 column, to detect border crossings.")] = None,
-    tolerance_km: Annotated[float, typer.Option(
-        help="Largest facility-to-road distance in km.")] = 5.0,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(help="Country polygons with an ISO3 column, to detect border crossings."),
+    ] = None,
+    tolerance_km: Annotated[
+        float, typer.Option(help="Largest facility-to-road distance in km.")
+    ] = 5.0,
     destination: Annotated[str, typer.Option(help="Destination facility id.")] = "bamako",
     name: Annotated[str | None, typer.Option(help="Network name.")] = None,
     cache: Annotated[bool, typer.Option(help="Use the osmnx download cache.")] = True,
@@ -57,14 +81,27 @@ def build_command(
     from supplynet.osm.build import build_network_from_osm
 
     net = build_network_from_osm(
-        source, bbox=bbox, polygon=polygon, countries=country or None,
-        corridor_buffer_km=corridor_buffer_km, highway=highway, facilities=facilities,
-        capacity_table=capacity_table, capacity_fallback=capacity_fallback,
+        source,
+        bbox=bbox,
+        polygon=polygon,
+        countries=country or None,
+        corridor_buffer_km=corridor_buffer_km,
+        highway=highway,
+        facilities=facilities,
+        capacity_table=capacity_table,
+        capacity_fallback=capacity_fallback,
         assumptions={"tanker_m3": tanker_m3} if tanker_m3 is not None else None,
-        boundaries=boundaries, tolerance_km=tolerance_km, destination=destination,
-        name=name, out=out, use_cache=cache, progress=progress)
+        boundaries=boundaries,
+        tolerance_km=tolerance_km,
+        destination=destination,
+        name=name,
+        out=out,
+        use_cache=cache,
+        progress=progress,
+    )
     s = net.summary()
     facilities_n = sum(s[f"{k}s"] for k in ("port", "border", "depot", "demand"))
     Console().print(
         f"[bold green]Built[/] {s['name']}: {s['nodes']:,} nodes, {s['arcs']:,} arcs, "
-        f"{s['road_km']:,.0f} km of road, {facilities_n} facilities -> {out}")
+        f"{s['road_km']:,.0f} km of road, {facilities_n} facilities -> {out}"
+    )

@@ -116,14 +116,16 @@ def split_ways(data: RoadData, protected: np.ndarray | None = None) -> Pieces:
     start, end, way = positions[:-1][same_way], positions[1:][same_way], way_of_pos[:-1][same_way]
     seg = np.zeros(n_refs, dtype=np.float64)
     if n_refs > 1:
-        seg[1:] = haversine_km(data.lon[refs[:-1]], data.lat[refs[:-1]],
-                               data.lon[refs[1:]], data.lat[refs[1:]])
+        seg[1:] = haversine_km(
+            data.lon[refs[:-1]], data.lat[refs[:-1]], data.lon[refs[1:]], data.lat[refs[1:]]
+        )
         seg[offsets[:-1]] = 0.0  # no segment between the last node of a way and the next way
     cum = np.cumsum(seg)
     u, v = refs[start], refs[end]
     keep = u != v
-    return Pieces(start[keep], end[keep], way[keep], u[keep], v[keep],
-                  (cum[end] - cum[start])[keep])
+    return Pieces(
+        start[keep], end[keep], way[keep], u[keep], v[keep], (cum[end] - cum[start])[keep]
+    )
 
 
 def _incidence(u: np.ndarray, v: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -136,8 +138,9 @@ def _incidence(u: np.ndarray, v: np.ndarray, n_nodes: int) -> tuple[np.ndarray, 
     return ptr, codes[order]
 
 
-def _mergeable(u: np.ndarray, v: np.ndarray, oneway: np.ndarray, ptr: np.ndarray,
-               ends: np.ndarray, protected: np.ndarray) -> np.ndarray:
+def _mergeable(
+    oneway: np.ndarray, ptr: np.ndarray, ends: np.ndarray, protected: np.ndarray
+) -> np.ndarray:
     """Per node: may it be hidden inside a chain?"""
     degree = np.diff(ptr)
     candidates = np.flatnonzero((degree == 2) & ~protected)
@@ -152,8 +155,9 @@ def _mergeable(u: np.ndarray, v: np.ndarray, oneway: np.ndarray, ptr: np.ndarray
     return mergeable
 
 
-def contract_segments(u: np.ndarray, v: np.ndarray, oneway: np.ndarray,
-                      protected: np.ndarray) -> Chains:
+def contract_segments(
+    u: np.ndarray, v: np.ndarray, oneway: np.ndarray, protected: np.ndarray
+) -> Chains:
     """Merge chains of segments through unprotected degree-2 nodes.
 
     Parameters
@@ -183,7 +187,7 @@ def contract_segments(u: np.ndarray, v: np.ndarray, oneway: np.ndarray,
     oneway = np.asarray(oneway, dtype=bool)
     n_seg = len(u)
     ptr, ends = _incidence(u, v, len(protected))
-    mergeable = _mergeable(u, v, oneway, ptr, ends, np.asarray(protected, dtype=bool))
+    mergeable = _mergeable(oneway, ptr, ends, np.asarray(protected, dtype=bool))
     other_end = _other_end_table(ptr, ends, mergeable)
     visited = np.zeros(n_seg, dtype=bool)
     chain_u: list[int] = []
@@ -211,9 +215,13 @@ def contract_segments(u: np.ndarray, v: np.ndarray, oneway: np.ndarray,
             m_chain.append(cid)
             m_seg.append(seg)
             m_fwd.append(fwd)
-    return Chains(np.asarray(chain_u, dtype=np.int64), np.asarray(chain_v, dtype=np.int64),
-                  np.asarray(m_chain, dtype=np.int64), np.asarray(m_seg, dtype=np.int64),
-                  np.asarray(m_fwd, dtype=bool))
+    return Chains(
+        np.asarray(chain_u, dtype=np.int64),
+        np.asarray(chain_v, dtype=np.int64),
+        np.asarray(m_chain, dtype=np.int64),
+        np.asarray(m_seg, dtype=np.int64),
+        np.asarray(m_fwd, dtype=bool),
+    )
 
 
 def _other_end_table(ptr: np.ndarray, ends: np.ndarray, mergeable: np.ndarray) -> dict[int, int]:
@@ -225,9 +233,14 @@ def _other_end_table(ptr: np.ndarray, ends: np.ndarray, mergeable: np.ndarray) -
     return table
 
 
-def _walk(s: int, u: list[int], v: list[int], mergeable: list[bool],
-          other_end: dict[int, int], visited: np.ndarray,
-          ) -> tuple[list[tuple[int, bool]], int, int]:
+def _walk(
+    s: int,
+    u: list[int],
+    v: list[int],
+    mergeable: list[bool],
+    other_end: dict[int, int],
+    visited: np.ndarray,
+) -> tuple[list[tuple[int, bool]], int, int]:
     """Extend segment ``s`` both ways through mergeable nodes; return members and ends."""
     forward: list[tuple[int, bool]] = [(s, True)]
     node, code = v[s], 2 * s + 1  # leave s at its v end
@@ -256,8 +269,9 @@ def _walk(s: int, u: list[int], v: list[int], mergeable: list[bool],
     return backward[::-1] + forward, start, node
 
 
-def _orient(members: list[tuple[int, bool]], start: int,
-            stop: int) -> tuple[list[tuple[int, bool]], int, int]:
+def _orient(
+    members: list[tuple[int, bool]], start: int, stop: int
+) -> tuple[list[tuple[int, bool]], int, int]:
     """Turn a one-way chain so that its segments are walked in their travel direction."""
     if members[0][1]:
         return members, start, stop

@@ -25,10 +25,14 @@ from shapely import contains_xy, prepare
 from shapely.geometry.base import BaseGeometry
 
 from supplynet.errors import DataError, closest
+from supplynet.osm.assemble import Attachments
 from supplynet.osm.roads import RoadData, haversine_km
 
 __all__ = [
     "FACILITY_KINDS",
+    "add_border_crossings",
+    "attach_facilities",
+    "component_of",
     "detect_border_crossings",
     "load_facilities",
     "node_countries",
@@ -43,8 +47,9 @@ NUMERIC = ("supply_m3_day", "capacity_m3_day", "demand_m3_day", "stock_m3", "cos
 _ISO3_COLUMNS = ("iso3", "ISO3", "ISO_A3", "iso_a3", "ADM0_A3", "adm0_a3", "GID_0", "shapeGroup")
 
 
-def load_facilities(facilities: str | Path | pd.DataFrame | None, *,
-                    tanker_m3: float) -> pd.DataFrame:
+def load_facilities(
+    facilities: str | Path | pd.DataFrame | None, *, tanker_m3: float
+) -> pd.DataFrame:
     """Read the facility table and return it indexed by ``node_id``.
 
     Rows of other kinds (towns, junctions) are ignored. Capacities given in trucks/day
@@ -82,51 +87,81 @@ def load_facilities(facilities: str | Path | pd.DataFrame | None, *,
             bad = values.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
             if bad.any():
                 fid = df.loc[bad, "node_id"].iloc[0]
-                raise DataError(f"{where}: facility {fid!r}: {col} "
-                                f"{df.loc[bad, col].iloc[0]!r} is not a number")
+                raise DataError(
+                    f"{where}: facility {fid!r}: {col} {df.loc[bad, col].iloc[0]!r} is not a number"
+                )
             df[col] = values
         else:
             df[col] = np.nan
     if "capacity_trucks_day" in df.columns:
         trucks = df["capacity_trucks_day"] * tanker_m3
         df["capacity_m3_day"] = df["capacity_m3_day"].fillna(trucks)
-    bad_xy = df["lon"].isna() | df["lat"].isna() | ~df["lon"].between(-180, 180) \
+    bad_xy = (
+        df["lon"].isna()
+        | df["lat"].isna()
+        | ~df["lon"].between(-180, 180)
         | ~df["lat"].between(-90, 90)
+    )
     if bad_xy.any():
-        raise DataError(f"{where}: facility {df.loc[bad_xy, 'node_id'].iloc[0]!r} has no "
-                        "valid lon/lat")
+        raise DataError(
+            f"{where}: facility {df.loc[bad_xy, 'node_id'].iloc[0]!r} has no valid lon/lat"
+        )
     for col in ("name", "country"):
         df[col] = df[col].fillna("").astype(str) if col in df.columns else ""
     df["name"] = df["name"].where(df["name"] != "", df["node_id"])
     return df.set_index("node_id")
 
 
-def select_in_region(fac: pd.DataFrame, region: BaseGeometry, destination: str,
-                     what: str) -> pd.DataFrame:
+def select_in_region(
+    fac: pd.DataFrame, region: BaseGeometry, destination: str, what: str
+) -> pd.DataFrame:
     """Keep the facilities inside ``region``; the destination must be among them."""
     if destination not in fac.index:
-        raise DataError(f"destination {destination!r} is not in the facility table; "
-                        f"{closest(destination, fac.index)}")
+        raise DataError(
+            f"destination {destination!r} is not in the facility table; "
+            f"{closest(destination, fac.index)}"
+        )
     prepare(region)
     inside = contains_xy(region, fac["lon"].to_numpy(), fac["lat"].to_numpy())
     dropped = fac.index[~inside].tolist()
     if not inside[fac.index.get_loc(destination)]:
-        raise DataError(f"destination {destination!r} lies outside the {what}; "
-                        "choose a region that contains it")
+        raise DataError(
+            f"destination {destination!r} lies outside the {what}; choose a region that contains it"
+        )
     if dropped:
-        logger.info("Dropped %d facilities outside the %s: %s", len(dropped), what,
-                    ", ".join(dropped))
+        logger.info(
+            "Dropped %d facilities outside the %s: %s", len(dropped), what, ", ".join(dropped)
+        )
     return fac[inside]
 
 
-def snap_facilities(fac: pd.DataFrame, data: RoadData, tolerance_km: float,
-                    road_nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _nearest(lon: float, lat: float, data: RoadData, candidates: np.ndarray) -> tuple[int, float]:
+    """Nearest candidate node (position) to a point, and its distance in km."""
+    clon, clat = data.lon[candidates], data.lat[candidates]
+    # equirectangular distance picks the candidate, haversine gives the figure
+    dx = (clon - lon) * np.cos(np.radians(lat))
+    j = int(np.argmin(dx * dx + (clat - lat) ** 2))
+    d = haversine_km(np.array([lon]), np.array([lat]), clon[j : j + 1], clat[j : j + 1])
+    return int(candidates[j]), float(d[0])
+
+
+def snap_facilities(
+    fac: pd.DataFrame,
+    data: RoadData,
+    tolerance_km: float,
+    road_nodes: np.ndarray,
+    preferred: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Nearest road node (position in ``data.node_ids``) of each facility, and distance.
 
     Parameters
     ----------
     road_nodes : ndarray of int64
         Positions of the nodes that lie on a kept road (the candidates).
+    preferred : ndarray of int64, optional
+        Candidates to use when one lies within the tolerance (the road component of the
+        destination), so that a facility next to a stray road fragment still joins the
+        main network; otherwise the nearest of ``road_nodes``.
 
     Raises
     ------
@@ -135,30 +170,60 @@ def snap_facilities(fac: pd.DataFrame, data: RoadData, tolerance_km: float,
     """
     if len(road_nodes) == 0:
         raise DataError(f"{data.source}: no road nodes to attach facilities to")
-    lon, lat = data.lon[road_nodes], data.lat[road_nodes]
-    coslat = np.cos(np.radians(lat))
     nearest = np.empty(len(fac), dtype=np.int64)
     dist = np.empty(len(fac), dtype=np.float64)
+    too_far: list[str] = []
     for i, (fid, row) in enumerate(fac.iterrows()):
-        # equirectangular distance picks the candidate, haversine gives the figure
-        dx = (lon - row["lon"]) * coslat
-        j = int(np.argmin(dx * dx + (lat - row["lat"]) ** 2))
-        d = float(haversine_km(np.array([row["lon"]]), np.array([row["lat"]]),
-                               lon[j:j + 1], lat[j:j + 1])[0])
+        lon, lat = float(row["lon"]), float(row["lat"])
+        if preferred is not None and len(preferred):
+            n, d = _nearest(lon, lat, data, preferred)
+            if d <= tolerance_km:
+                nearest[i], dist[i] = n, d
+                continue
+        n, d = _nearest(lon, lat, data, road_nodes)
         if d > tolerance_km:
-            raise DataError(f"facility {fid!r} ({row['name']}) is {d:.1f} km from the nearest "
-                            f"road of the requested classes (tolerance {tolerance_km:g} km); "
-                            "widen the road classes or raise the tolerance")
-        nearest[i], dist[i] = road_nodes[j], d
+            too_far.append(f"{fid!r} ({row['name']}) is {d:.1f} km")
+        nearest[i], dist[i] = n, d
+    if too_far:
+        more = f" (+{len(too_far) - 5} more)" if len(too_far) > 5 else ""
+        raise DataError(
+            f"facility {'; '.join(too_far[:5])}{more} from the nearest road of the requested "
+            f"classes (tolerance {tolerance_km:g} km); widen the road classes or raise the "
+            "tolerance"
+        )
     return nearest, dist
+
+
+def component_of(data: RoadData, node: int) -> np.ndarray:
+    """Positions of the road nodes connected to ``node`` (ignoring directions)."""
+    import networkx as nx
+
+    from supplynet.osm.contract import split_ways
+
+    pieces = split_ways(data)
+    H = nx.Graph()
+    H.add_node(node)
+    H.add_edges_from(zip(pieces.u.tolist(), pieces.v.tolist(), strict=True))
+    junctions = np.fromiter(nx.node_connected_component(H, node), dtype=np.int64)
+    # shape nodes inside the pieces between those junctions belong to it too
+    in_comp = np.zeros(data.n_nodes, dtype=bool)
+    in_comp[junctions] = True
+    keep = in_comp[pieces.u]
+    counts = pieces.end[keep] - pieces.start[keep] + 1
+    starts = np.repeat(pieces.start[keep], counts)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    in_comp[data.refs[starts + offsets]] = True
+    return np.flatnonzero(in_comp)
 
 
 def _iso3_column(gdf: Any) -> str:
     for col in _ISO3_COLUMNS:
         if col in gdf.columns:
             return col
-    raise DataError(f"country boundaries need an ISO3 column (one of "
-                    f"{', '.join(_ISO3_COLUMNS[:4])}); found {', '.join(map(str, gdf.columns))}")
+    raise DataError(
+        f"country boundaries need an ISO3 column (one of "
+        f"{', '.join(_ISO3_COLUMNS[:4])}); found {', '.join(map(str, gdf.columns))}"
+    )
 
 
 def read_boundaries(boundaries: Any) -> list[tuple[str, BaseGeometry]]:
@@ -177,8 +242,11 @@ def read_boundaries(boundaries: Any) -> list[tuple[str, BaseGeometry]]:
     if boundaries.crs is not None and not boundaries.crs.equals("EPSG:4326"):
         boundaries = boundaries.to_crs("EPSG:4326")
     col = _iso3_column(boundaries)
-    return [(str(iso), geom) for iso, geom in zip(boundaries[col], boundaries.geometry,
-                                                  strict=True) if geom is not None]
+    return [
+        (str(iso), geom)
+        for iso, geom in zip(boundaries[col], boundaries.geometry, strict=True)
+        if geom is not None
+    ]
 
 
 def node_countries(data: RoadData, countries: list[tuple[str, BaseGeometry]]) -> np.ndarray:
@@ -186,8 +254,9 @@ def node_countries(data: RoadData, countries: list[tuple[str, BaseGeometry]]) ->
     out = np.full(data.n_nodes, "", dtype=object)
     for iso, geom in countries:
         west, south, east, north = geom.bounds
-        cand = np.flatnonzero((data.lon >= west) & (data.lon <= east)
-                              & (data.lat >= south) & (data.lat <= north))
+        cand = np.flatnonzero(
+            (data.lon >= west) & (data.lon <= east) & (data.lat >= south) & (data.lat <= north)
+        )
         if len(cand) == 0:
             continue
         prepare(geom)
@@ -217,3 +286,64 @@ def detect_border_crossings(data: RoadData, country: np.ndarray) -> list[tuple[i
             pair.reverse()
         found.setdefault(int(a[i]), "/".join(pair))
     return sorted(found.items())
+
+
+def _facility_attrs(fac: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    out = {}
+    for fid, row in fac.iterrows():
+        attrs: dict[str, Any] = {
+            "name": str(row["name"]),
+            "kind": str(row["kind"]),
+            "country": str(row["country"]),
+        }
+        for col in NUMERIC:
+            if pd.notna(row[col]):
+                attrs[col] = float(row[col])
+        out[str(fid)] = attrs
+    return out
+
+
+def attach_facilities(fac: pd.DataFrame, nearest: np.ndarray, dist: np.ndarray) -> Attachments:
+    """Facilities take over their snapped road node, the nearest first; a facility whose
+    node is already taken is joined by a connector."""
+    att = Attachments(facility_attrs=_facility_attrs(fac))
+    for i in np.argsort(dist, kind="stable").tolist():  # the nearest facility takes the node
+        fid, n = str(fac.index[i]), int(nearest[i])
+        if n in att.takeover:
+            att.connectors.append((fid, n))
+        else:
+            att.takeover[n] = fid
+    return att
+
+
+def add_border_crossings(
+    att: Attachments,
+    data: RoadData,
+    crossings: list[tuple[int, str]],
+    fac: pd.DataFrame,
+    tolerance_km: float,
+) -> list[int]:
+    """Make detected crossings border nodes, unless a border facility is within tolerance."""
+    borders = fac[fac["kind"] == "border"]
+    added = []
+    for n, pair in crossings:
+        if len(borders):
+            d = haversine_km(
+                borders["lon"].to_numpy(),
+                borders["lat"].to_numpy(),
+                np.full(len(borders), data.lon[n]),
+                np.full(len(borders), data.lat[n]),
+            )
+            if float(d.min()) <= tolerance_km:
+                continue
+        if n in att.takeover:
+            continue
+        fid = f"border_osm_{int(data.node_ids[n])}".replace("-", "m")
+        att.takeover[n] = fid
+        att.facility_attrs[fid] = {
+            "name": f"Border crossing {pair}",
+            "kind": "border",
+            "country": pair,
+        }
+        added.append(n)
+    return added

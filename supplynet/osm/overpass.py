@@ -31,13 +31,15 @@ __all__ = [
     "corridor_region",
     "download_roads",
     "highway_filter",
-    "osmnx_cache",
+    "osmnx_settings",
     "read_polygon",
     "resolve_region",
 ]
 
 logger = logging.getLogger(__name__)
 
+#: Largest area of one Overpass query (m2): 50,000 km2, 20x osmnx's default.
+MAX_QUERY_AREA_M2 = 50_000 * 1_000_000
 #: Azimuthal equidistant projection centred on Bamako, for buffers in metres.
 _AEQD = "+proj=aeqd +lat_0=12.64 +lon_0=-8.0 +datum=WGS84 +units=m +no_defs"
 
@@ -67,8 +69,10 @@ def parse_bbox(bbox: str | Sequence[float]) -> Polygon:
     except (TypeError, ValueError):
         raise DataError(f"bbox {bbox!r}: expected four numbers W,S,E,N in degrees") from None
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise DataError(f"bbox {bbox!r}: need W < E and S < N within WGS84 degrees "
-                        "(order W,S,E,N); the region is empty")
+        raise DataError(
+            f"bbox {bbox!r}: need W < E and S < N within WGS84 degrees "
+            "(order W,S,E,N); the region is empty"
+        )
     return box(west, south, east, north)
 
 
@@ -103,10 +107,9 @@ def corridor_region(buffer_km: float = 20.0) -> BaseGeometry:
     if not buffer_km > 0:
         raise DataError(f"corridor_buffer_km must be positive, got {buffer_km}")
     net = load_network()
-    lines = [d["geometry"] for _, _, d in net.graph.edges(data=True)
-             if d.get("direction") == "fwd"]
+    lines = [d["geometry"] for _, _, d in net.graph.edges(data=True) if d.get("direction") == "fwd"]
     series = gpd.GeoSeries(lines, crs="EPSG:4326").to_crs(_AEQD)
-    buffered = series.buffer(buffer_km * 1000.0, resolution=4).union_all()
+    buffered = series.buffer(buffer_km * 1000.0, quad_segs=4).union_all()
     return gpd.GeoSeries([buffered], crs=_AEQD).to_crs("EPSG:4326").iloc[0]
 
 
@@ -118,24 +121,29 @@ def _geocode_countries(countries: Sequence[str]) -> BaseGeometry:
         try:
             gdf = ox.geocode_to_gdf(name)
         except (ox._errors.InsufficientResponseError, TypeError, ValueError) as exc:
-            raise DataError(f"country {name!r}: cannot geocode it to a polygon ({exc})") \
-                from None
+            raise DataError(f"country {name!r}: cannot geocode it to a polygon ({exc})") from None
         shapes.append(gdf.geometry.union_all())
     from shapely import union_all
 
     return union_all(shapes)
 
 
-def resolve_region(*, bbox: str | Sequence[float] | None = None,
-                   polygon: str | Path | BaseGeometry | None = None,
-                   countries: Sequence[str] | None = None,
-                   corridor_buffer_km: float = 20.0) -> tuple[BaseGeometry, str]:
+def resolve_region(
+    *,
+    bbox: str | Sequence[float] | None = None,
+    polygon: str | Path | BaseGeometry | None = None,
+    countries: Sequence[str] | None = None,
+    corridor_buffer_km: float = 20.0,
+) -> tuple[BaseGeometry, str]:
     """Return the region polygon and a description; at most one of the options.
 
     With none given, the corridor region (:func:`corridor_region`).
     """
-    given = [name for name, value in (("bbox", bbox), ("polygon", polygon),
-                                      ("countries", countries)) if value]
+    given = [
+        name
+        for name, value in (("bbox", bbox), ("polygon", polygon), ("countries", countries))
+        if value
+    ]
     if len(given) > 1:
         raise DataError(f"give one region, not {' and '.join(given)}")
     if bbox:
@@ -159,26 +167,39 @@ def resolve_region(*, bbox: str | Sequence[float] | None = None,
 
 
 @contextlib.contextmanager
-def osmnx_cache(cache_folder: Path | None, *, use_cache: bool = True) -> Iterator[None]:
-    """Switch osmnx's HTTP cache on (in ``cache_folder``) for the ``with`` block."""
+def osmnx_settings(cache_folder: Path | None = None, *, use_cache: bool = True) -> Iterator[None]:
+    """osmnx settings for supplynet's downloads, for the ``with`` block.
+
+    The HTTP cache on (in ``cache_folder``, default ``settings.cache_dir() / "osmnx"``),
+    and a query area of :data:`MAX_QUERY_AREA_M2`: a highway-filtered query returns far
+    less than osmnx's all-roads default is sized for, so the corridor region needs tens
+    of requests instead of a thousand.
+    """
     import osmnx as ox
 
     from supplynet import settings
 
     folder = cache_folder if cache_folder is not None else settings.cache_dir() / "osmnx"
-    saved: dict[str, Any] = {"use_cache": ox.settings.use_cache,
-                             "cache_folder": ox.settings.cache_folder}
+    names = ("use_cache", "cache_folder", "max_query_area_size")
+    saved: dict[str, Any] = {k: getattr(ox.settings, k) for k in names}
     ox.settings.use_cache = use_cache
     ox.settings.cache_folder = str(folder)
+    ox.settings.max_query_area_size = MAX_QUERY_AREA_M2
     try:
         yield
     finally:
-        ox.settings.use_cache = saved["use_cache"]
-        ox.settings.cache_folder = saved["cache_folder"]
+        for k, v in saved.items():
+            setattr(ox.settings, k, v)
 
 
-def download_roads(region: BaseGeometry, highways: Sequence[str], *, what: str = "region",
-                   use_cache: bool = True, cache_folder: Path | None = None) -> RoadData:
+def download_roads(
+    region: BaseGeometry,
+    highways: Sequence[str],
+    *,
+    what: str = "region",
+    use_cache: bool = True,
+    cache_folder: Path | None = None,
+) -> RoadData:
     """Download the ways of classes ``highways`` inside ``region`` from Overpass (osmnx).
 
     Raises
@@ -190,15 +211,20 @@ def download_roads(region: BaseGeometry, highways: Sequence[str], *, what: str =
     import requests
 
     try:
-        with osmnx_cache(cache_folder, use_cache=use_cache), useful_way_tags():
-            G = ox.graph_from_polygon(region, custom_filter=highway_filter(highways),
-                                      simplify=False, retain_all=True, truncate_by_edge=True)
+        with osmnx_settings(cache_folder, use_cache=use_cache), useful_way_tags():
+            G = ox.graph_from_polygon(
+                region,
+                custom_filter=highway_filter(highways),
+                simplify=False,
+                retain_all=True,
+                truncate_by_edge=True,
+            )
     except ox._errors.InsufficientResponseError:
-        raise DataError(f"{what}: no roads of classes {','.join(highways)} found "
-                        "(Overpass returned nothing)") from None
+        raise DataError(
+            f"{what}: no roads of classes {','.join(highways)} found (Overpass returned nothing)"
+        ) from None
     except (requests.RequestException, ox._errors.ResponseStatusCodeError, OSError) as exc:
-        raise DataError(f"{what}: Overpass download failed ({type(exc).__name__}: {exc})") \
-            from None
+        raise DataError(f"{what}: Overpass download failed ({type(exc).__name__}: {exc})") from None
     except ValueError as exc:  # e.g. "Found no graph nodes within the requested polygon"
         raise DataError(f"{what}: no roads of classes {','.join(highways)} ({exc})") from None
     data = road_data_from_graph(G, highways, source=f"Overpass {what}")

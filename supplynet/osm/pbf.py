@@ -33,8 +33,9 @@ _TAGS = ("highway", "surface", "ref", "lanes", "maxspeed", "oneway", "junction")
 _REPORT_EVERY = 20_000
 
 
-def _read_ways(path: Path, highways: Sequence[str],
-               on_progress: Callable[[int], None] | None) -> WayBuilder:
+def _read_ways(
+    path: Path, highways: Sequence[str], on_progress: Callable[[int], None] | None
+) -> WayBuilder:
     builder = WayBuilder()
     tag_filter = osmium.filter.TagFilter(*[("highway", h) for h in highways])
     processor = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(tag_filter)
@@ -42,7 +43,8 @@ def _read_ways(path: Path, highways: Sequence[str],
     add = builder.add
     for way in processor:
         tags = way.tags
-        add(way.id, [n.ref for n in way.nodes], {k: tags.get(k) for k in _TAGS})
+        refs = [n.ref for n in way.nodes]  # type: ignore[union-attr]
+        add(way.id, refs, {k: tags.get(k) for k in _TAGS})
         count += 1
         if on_progress is not None and count % _REPORT_EVERY == 0:
             on_progress(_REPORT_EVERY)
@@ -51,19 +53,22 @@ def _read_ways(path: Path, highways: Sequence[str],
     return builder
 
 
-def _read_locations(path: Path, wanted: np.ndarray,
-                    on_progress: Callable[[int], None] | None,
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _read_locations(
+    path: Path,
+    wanted: np.ndarray,
+    on_progress: Callable[[int], None] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ids = np.empty(len(wanted), dtype=np.int64)
     lon = np.empty(len(wanted), dtype=np.float64)
     lat = np.empty(len(wanted), dtype=np.float64)
     processor = osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(
-        osmium.filter.IdFilter(wanted.tolist()))
+        osmium.filter.IdFilter(wanted.tolist())
+    )
     i = 0
     for node in processor:
         if i == len(ids):  # a file with duplicate node ids
             break
-        location = node.location
+        location = node.location  # type: ignore[union-attr]
         if location.valid():
             ids[i], lon[i], lat[i] = node.id, location.lon, location.lat
             i += 1
@@ -74,8 +79,9 @@ def _read_locations(path: Path, wanted: np.ndarray,
     return ids[:i], lon[:i], lat[:i]
 
 
-def read_pbf(path: str | Path, highways: Sequence[str], *,
-             on_progress: Callable[[int], None] | None = None) -> RoadData:
+def read_pbf(
+    path: str | Path, highways: Sequence[str], *, on_progress: Callable[[int], None] | None = None
+) -> RoadData:
     """Read the ways of classes ``highways`` and their nodes from an OSM file.
 
     Parameters
@@ -105,8 +111,13 @@ def read_pbf(path: str | Path, highways: Sequence[str], *,
         ids, lon, lat = _read_locations(path, wanted, on_progress)
     except RuntimeError as exc:  # libosmium: truncated or corrupt data
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError(f"{path}: cannot read OSM data ({first}); is the file complete?") \
-            from None
-    logger.info("Read %s: %d ways of classes %s, %d of their %d nodes located",
-                path.name, len(builder), ",".join(highways), len(ids), len(wanted))
+        raise DataError(f"{path}: cannot read OSM data ({first}); is the file complete?") from None
+    logger.info(
+        "Read %s: %d ways of classes %s, %d of their %d nodes located",
+        path.name,
+        len(builder),
+        ",".join(highways),
+        len(ids),
+        len(wanted),
+    )
     return builder.finish(ids, lon, lat, source=str(path))

@@ -40,8 +40,14 @@ logger = logging.getLogger(__name__)
 
 #: Default road filter: motorway to secondary and their links.
 DEFAULT_HIGHWAYS: tuple[str, ...] = (
-    "motorway", "trunk", "primary", "secondary",
-    "motorway_link", "trunk_link", "primary_link", "secondary_link",
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "motorway_link",
+    "trunk_link",
+    "primary_link",
+    "secondary_link",
 )
 #: The mean Earth radius osmnx uses for great-circle lengths, in km.
 EARTH_RADIUS_KM = 6371.009
@@ -76,7 +82,9 @@ def parse_highways(highway: str | Iterable[str] | None) -> tuple[str, ...]:
 def is_oneway(tags: Mapping[str, Any]) -> tuple[bool, bool]:
     """Return ``(oneway, reversed)`` for a way's tags (``oneway=-1`` is reversed).
 
-    Roundabouts are one-way. Examples
+    Roundabouts are one-way.
+
+    Examples
     --------
     >>> is_oneway({"oneway": "yes"}), is_oneway({"oneway": "-1"}), is_oneway({})
     ((True, False), (True, True), (False, False))
@@ -117,8 +125,9 @@ def parse_maxspeed_kmh(value: Any) -> float:
     return speed if speed > 0 else float("nan")
 
 
-def haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray,
-                 lat2: np.ndarray) -> np.ndarray:
+def haversine_km(
+    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+) -> np.ndarray:
     """Great-circle distance in km between arrays of points (degrees).
 
     Examples
@@ -205,8 +214,9 @@ class WayBuilder:
     def __len__(self) -> int:
         return len(self.way_ids)
 
-    def add(self, way_id: int, node_refs: Sequence[int] | np.ndarray,
-            tags: Mapping[str, Any]) -> None:
+    def add(
+        self, way_id: int, node_refs: Sequence[int] | np.ndarray, tags: Mapping[str, Any]
+    ) -> None:
         """Add one way with its node ids and tags."""
         refs = np.asarray(node_refs, dtype=np.int64)
         if len(refs) > 1:
@@ -231,8 +241,9 @@ class WayBuilder:
             return np.empty(0, dtype=np.int64)
         return np.unique(np.concatenate(self._refs))
 
-    def finish(self, node_ids: np.ndarray, lon: np.ndarray, lat: np.ndarray,
-               source: str) -> RoadData:
+    def finish(
+        self, node_ids: np.ndarray, lon: np.ndarray, lat: np.ndarray, source: str
+    ) -> RoadData:
         """Resolve node ids to positions; drop refs to nodes without a location."""
         order = np.argsort(node_ids, kind="stable")
         node_ids, lon, lat = node_ids[order], lon[order], lat[order]
@@ -241,12 +252,18 @@ class WayBuilder:
         self._refs = []
         pos = np.searchsorted(node_ids, flat)
         pos_clipped = np.minimum(pos, max(len(node_ids) - 1, 0))
-        found = (pos < len(node_ids)) & (node_ids[pos_clipped] == flat) if len(node_ids) \
+        found = (
+            (pos < len(node_ids)) & (node_ids[pos_clipped] == flat)
+            if len(node_ids)
             else np.zeros(len(flat), dtype=bool)
+        )
         missing = int((~found).sum())
         if missing:
-            logger.info("%s: %d way node reference(s) have no location in the file; "
-                        "skipped", source, missing)
+            logger.info(
+                "%s: %d way node reference(s) have no location in the file; skipped",
+                source,
+                missing,
+            )
         way_of = np.repeat(np.arange(len(counts)), counts)
         pos, way_of = pos[found], way_of[found]
         new_counts = np.bincount(way_of, minlength=len(counts))
@@ -255,9 +272,12 @@ class WayBuilder:
         pos, way_of = pos[keep_ref], way_of[keep_ref]
         offsets = np.concatenate([[0], np.cumsum(new_counts[keep_way])]).astype(np.int64)
         return RoadData(
-            node_ids=node_ids, lon=lon, lat=lat,
+            node_ids=node_ids,
+            lon=lon,
+            lat=lat,
             way_ids=np.asarray(self.way_ids, dtype=np.int64)[keep_way],
-            way_offsets=offsets, refs=pos.astype(np.int64),
+            way_offsets=offsets,
+            refs=pos.astype(np.int64),
             highway=np.asarray(self.highway, dtype=object)[keep_way],
             surface=np.asarray(self.surface, dtype=object)[keep_way],
             ref=np.asarray(self.ref, dtype=object)[keep_way],
@@ -291,9 +311,14 @@ def road_data_from_graph(G: nx.MultiDiGraph, highways: Sequence[str], source: st
         oneway = bool(d.get("oneway", False))
         if not oneway and d.get("reversed", False):
             continue  # the twin of a two-way segment already taken
-        tags = {"highway": highway, "surface": _first(d.get("surface")),
-                "ref": _first(d.get("ref")), "lanes": _first(d.get("lanes")),
-                "maxspeed": _first(d.get("maxspeed")), "oneway": "yes" if oneway else "no"}
+        tags = {
+            "highway": highway,
+            "surface": _first(d.get("surface")),
+            "ref": _first(d.get("ref")),
+            "lanes": _first(d.get("lanes")),
+            "maxspeed": _first(d.get("maxspeed")),
+            "oneway": "yes" if oneway else "no",
+        }
         builder.add(int(_first(d.get("osmid", 0)) or 0), [u, v], tags)
     used = builder.wanted_node_ids()
     lon = np.array([float(G.nodes[n]["x"]) for n in used.tolist()], dtype=np.float64)

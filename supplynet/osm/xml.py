@@ -9,9 +9,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import xml.sax
-from xml.etree import ElementTree
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from xml.etree import ElementTree
 
 from supplynet.errors import DataError
 from supplynet.osm.roads import RoadData, road_data_from_graph
@@ -53,8 +53,10 @@ def read_xml(path: str | Path, highways: Sequence[str]) -> RoadData:
         with useful_way_tags():
             G = ox.graph_from_xml(path, simplify=False, retain_all=True)
     except xml.sax.SAXParseException as exc:
-        raise DataError(f"{path}: not valid OSM XML ({exc.getMessage()} at line "
-                        f"{exc.getLineNumber()}); is the file complete?") from None
+        raise DataError(
+            f"{path}: not valid OSM XML ({exc.getMessage()} at line "
+            f"{exc.getLineNumber()}); is the file complete?"
+        ) from None
     except ElementTree.ParseError as exc:
         raise DataError(f"{path}: not valid OSM XML ({exc}); is the file complete?") from None
     except (OSError, EOFError, UnicodeDecodeError) as exc:
@@ -64,6 +66,11 @@ def read_xml(path: str | Path, highways: Sequence[str]) -> RoadData:
     except (KeyError, ValueError) as exc:
         raise DataError(f"{path}: malformed OSM XML ({type(exc).__name__}: {exc})") from None
     data = road_data_from_graph(G, highways, source=str(path))
-    logger.info("Read %s: %d road segments of classes %s on %d nodes", path.name,
-                data.n_ways, ",".join(highways), data.n_nodes)
+    logger.info(
+        "Read %s: %d road segments of classes %s on %d nodes",
+        path.name,
+        data.n_ways,
+        ",".join(highways),
+        data.n_nodes,
+    )
     return data

@@ -19,8 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
 
-import supplynet as sn  # noqa: E402
-from conftest import nx_max_throughput, random_network  # noqa: E402
+from conftest import nx_max_throughput, random_network
+
+import supplynet as sn
 
 
 def _time(fn: Callable[[], object], repeat: int) -> float:

@@ -60,8 +60,9 @@ class _Gen:
         self.ways.append((len(self.ways) + 1, refs, tags))
 
 
-def _road(g: _Gen, a: int, b: int, xa: tuple[float, float], xb: tuple[float, float],
-          highway: str) -> None:
+def _road(
+    g: _Gen, a: int, b: int, xa: tuple[float, float], xb: tuple[float, float], highway: str
+) -> None:
     """A road chain a -> b made of WAYS_PER_LINK ways with shape nodes (wiggling)."""
     k = WAYS_PER_LINK * (SHAPE_NODES_PER_WAY + 1) - 1
     t = np.linspace(0, 1, k + 2)[1:-1]
@@ -72,7 +73,7 @@ def _road(g: _Gen, a: int, b: int, xa: tuple[float, float], xb: tuple[float, flo
     chain = [a, *inner, b]
     step = SHAPE_NODES_PER_WAY + 1
     for w in range(WAYS_PER_LINK):
-        refs = chain[w * step:(w + 1) * step + 1]
+        refs = chain[w * step : (w + 1) * step + 1]
         tags = {"highway": highway, "surface": str(g.rng.choice(SURFACES))}
         if g.rng.random() < 0.3:
             tags["ref"] = f"N{int(g.rng.integers(1, 30))}"
@@ -84,7 +85,7 @@ def _road(g: _Gen, a: int, b: int, xa: tuple[float, float], xb: tuple[float, flo
 def generate(scale: float, seed: int = 1) -> tuple[_Gen, list[dict[str, object]]]:
     """The synthetic extract and its facility table."""
     g = _Gen(seed)
-    side = max(4, round(80 * scale ** 0.5))
+    side = max(4, round(80 * scale**0.5))
     gx, gy = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
     tlon = -12.0 + gx.ravel() * SPACING_DEG + g.rng.normal(0, 0.04, gx.size)
     tlat = 5.0 + gy.ravel() * SPACING_DEG + g.rng.normal(0, 0.04, gx.size)
@@ -101,30 +102,54 @@ def generate(scale: float, seed: int = 1) -> tuple[_Gen, list[dict[str, object]]
         for _ in range(5):
             lon = xy[t][0] + np.cumsum(g.rng.normal(0, 0.004, 6))
             lat = xy[t][1] + np.cumsum(g.rng.normal(0, 0.004, 6))
-            g.way([t, *g.nodes(lon, lat)], {"highway": str(g.rng.choice(
-                ["tertiary", "residential", "residential", "track"]))})
+            g.way(
+                [t, *g.nodes(lon, lat)],
+                {"highway": str(g.rng.choice(["tertiary", "residential", "residential", "track"]))},
+            )
     n_buildings = int(60_000 * scale)
     for _ in range(n_buildings):
         t = towns[int(g.rng.integers(len(towns)))]
         cx, cy = xy[t][0] + g.rng.normal(0, 0.02), xy[t][1] + g.rng.normal(0, 0.02)
-        ids = g.nodes(np.array([cx, cx + 1e-4, cx + 1e-4, cx]),
-                      np.array([cy, cy, cy + 1e-4, cy + 1e-4]))
+        ids = g.nodes(
+            np.array([cx, cx + 1e-4, cx + 1e-4, cx]), np.array([cy, cy, cy + 1e-4, cy + 1e-4])
+        )
         g.way([*ids, ids[0]], {"building": "yes"})
     for _ in range(int(2_000 * scale)):
         lon = float(g.rng.uniform(-12, -12 + side * SPACING_DEG)) + np.cumsum(
-            g.rng.normal(0, 0.01, 20))
-        lat = float(g.rng.uniform(5, 5 + side * SPACING_DEG)) + np.cumsum(
-            g.rng.normal(0, 0.01, 20))
+            g.rng.normal(0, 0.01, 20)
+        )
+        lat = float(g.rng.uniform(5, 5 + side * SPACING_DEG)) + np.cumsum(g.rng.normal(0, 0.01, 20))
         g.way(g.nodes(lon, lat), {"waterway": "river"})
     mid, last = side // 2, side - 1
-    fac = [{"node_id": "bamako", "name": "Bamako", "kind": "depot", "town": grid[mid, mid],
-            "demand_m3_day": 2700.0}]
+    fac = [
+        {
+            "node_id": "bamako",
+            "name": "Bamako",
+            "kind": "depot",
+            "town": grid[mid, mid],
+            "demand_m3_day": 2700.0,
+        }
+    ]
     for k, (i, j) in enumerate(((0, 0), (0, last), (last, 0), (last, last))):
-        fac.append({"node_id": f"port_{k}", "name": f"Port {k}", "kind": "port",
-                    "town": grid[i, j], "supply_m3_day": 1000.0})
+        fac.append(
+            {
+                "node_id": f"port_{k}",
+                "name": f"Port {k}",
+                "kind": "port",
+                "town": grid[i, j],
+                "supply_m3_day": 1000.0,
+            }
+        )
     for k, (i, j) in enumerate(((mid // 2, mid), (mid, mid // 2), (mid + mid // 2, mid))):
-        fac.append({"node_id": f"border_{k}", "name": f"Border {k}", "kind": "border",
-                    "town": grid[i, j], "capacity_trucks_day": 100.0})
+        fac.append(
+            {
+                "node_id": f"border_{k}",
+                "name": f"Border {k}",
+                "kind": "border",
+                "town": grid[i, j],
+                "capacity_trucks_day": 100.0,
+            }
+        )
     for f in fac:
         t = int(f.pop("town"))  # type: ignore[call-overload]
         f["lon"], f["lat"] = xy[t][0] + 0.003, xy[t][1] + 0.003
@@ -185,8 +210,12 @@ def _child(mode: str, path: str, facilities: str) -> None:
 
 def _measure(mode: str, path: Path, facilities: Path) -> dict[str, float]:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--child", mode, str(path), str(facilities)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(path), str(facilities)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         sys.exit(f"{mode} run failed:\n{proc.stderr[-3000:]}")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -196,20 +225,28 @@ def _measure(mode: str, path: Path, facilities: Path) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="1.0 = >= 1M nodes / >= 100k highway ways; 0.02 for a quick run")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="1.0 = >= 1M nodes / >= 100k highway ways; 0.02 for a quick run",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="reuse generated files if present")
-    parser.add_argument("--child", nargs=3, metavar=("MODE", "PATH", "FACILITIES"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", nargs=3, metavar=("MODE", "PATH", "FACILITIES"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
         return
     OUT.mkdir(exist_ok=True)
     stem = OUT / f"synthetic_{args.scale:g}"
-    pbf, osm, fac_csv = (Path(f"{stem}.osm.pbf"), Path(f"{stem}.osm"),
-                         Path(f"{stem}_facilities.csv"))
+    pbf, osm, fac_csv = (
+        Path(f"{stem}.osm.pbf"),
+        Path(f"{stem}.osm"),
+        Path(f"{stem}_facilities.csv"),
+    )
     if not (args.keep and pbf.exists() and osm.exists() and fac_csv.exists()):
         t0 = time.perf_counter()
         g, fac = generate(args.scale, args.seed)
@@ -219,20 +256,28 @@ def main() -> None:
         write(g, pbf)
         write(g, osm)
         n_highway = sum(1 for _, _, t in g.ways if "highway" in t)
-        print(f"generated {g.n:,} nodes, {len(g.ways):,} ways ({n_highway:,} highway) in "
-              f"{time.perf_counter() - t0:.0f} s")
-    print(f"files: {pbf.name} {pbf.stat().st_size / 2**20:.0f} MiB, "
-          f"{osm.name} {osm.stat().st_size / 2**20:.0f} MiB")
+        print(
+            f"generated {g.n:,} nodes, {len(g.ways):,} ways ({n_highway:,} highway) in "
+            f"{time.perf_counter() - t0:.0f} s"
+        )
+    print(
+        f"files: {pbf.name} {pbf.stat().st_size / 2**20:.0f} MiB, "
+        f"{osm.name} {osm.stat().st_size / 2**20:.0f} MiB"
+    )
     rows = {
         "(a) supplynet .osm.pbf": _measure("pbf", pbf, fac_csv),
         "(b) supplynet .osm": _measure("xml", osm, fac_csv),
         "(c) osmnx graph_from_xml+simplify": _measure("osmnx", osm, fac_csv),
     }
-    print(f"\n{'run':36} {'wall s':>8} {'process s':>10} {'peak RSS MiB':>13} "
-          f"{'nodes':>9} {'arcs':>9}")
+    print(
+        f"\n{'run':36} {'wall s':>8} {'process s':>10} {'peak RSS MiB':>13} "
+        f"{'nodes':>9} {'arcs':>9}"
+    )
     for name, r in rows.items():
-        print(f"{name:36} {r['wall_s']:8.1f} {r['process_s']:10.1f} {r['peak_rss_mb']:13.0f} "
-              f"{r['nodes']:9,} {r['arcs']:9,}")
+        print(
+            f"{name:36} {r['wall_s']:8.1f} {r['process_s']:10.1f} {r['peak_rss_mb']:13.0f} "
+            f"{r['nodes']:9,} {r['arcs']:9,}"
+        )
     a, c = rows["(a) supplynet .osm.pbf"], rows["(c) osmnx graph_from_xml+simplify"]
     print(f"\n(c)/(a) time:   {c['wall_s'] / a['wall_s']:.1f}x   (target >= 3)")
     print(f"(c)/(a) memory: {c['peak_rss_mb'] / a['peak_rss_mb']:.1f}x   (target >= 3)")
