@@ -24,6 +24,7 @@ from supplynet.errors import DataError, SupplynetError
 from supplynet.io import write_files
 from supplynet.network import Network
 from supplynet.optimize import least_cost_supply, max_throughput
+from supplynet.osm.cli import build_command
 from supplynet.results import SupplyResult, ThroughputResult
 from supplynet.scenario import Scenario
 
@@ -180,21 +181,28 @@ def _print_tables(
         sources.add_column(col, justify="right" if "m3" in col else "left")
     nodes = flow.node_flows
     for _, row in nodes[nodes["supply_limit_m3_day"].notna()].iterrows():
-        sources.add_row(row["name"], row["kind"], _fmt(row["supply_m3_day"]),
-                        _fmt(row["supply_limit_m3_day"]))
+        sources.add_row(
+            row["name"], row["kind"], _fmt(row["supply_m3_day"]), _fmt(row["supply_limit_m3_day"])
+        )
     console.print(sources)
 
     entry = Table(title="Entry into Mali by border post")
     for col in ("border post", "corridors", "flow m3/day", "capacity m3/day", "used"):
-        entry.add_column(col, justify="right" if col in ("flow m3/day", "capacity m3/day",
-                                                         "used") else "left")
+        entry.add_column(
+            col, justify="right" if col in ("flow m3/day", "capacity m3/day", "used") else "left"
+        )
     for _, row in flow.border_flows.iterrows():
         used = row["utilisation"]
-        entry.add_row(row["name"], row["corridors"].replace(";", ", "),
-                      _fmt(row["flow_m3_day"]), _fmt(row["capacity_m3_day"]),
-                      "-" if used != used else f"{used:.0%}")
-    entry.add_row("total", "", _fmt(float(flow.border_flows["flow_m3_day"].sum())), "", "",
-                  style="bold")
+        entry.add_row(
+            row["name"],
+            row["corridors"].replace(";", ", "),
+            _fmt(row["flow_m3_day"]),
+            _fmt(row["capacity_m3_day"]),
+            "-" if used != used else f"{used:.0%}",
+        )
+    entry.add_row(
+        "total", "", _fmt(float(flow.border_flows["flow_m3_day"].sum())), "", "", style="bold"
+    )
     console.print(entry)
 
     cut = Table(title="Bottlenecks (saturated minimum cut)")
@@ -274,15 +282,7 @@ def corridors(network: NetworkOpt = None) -> None:
     console.print(table)
 
 
-def _register_osm() -> None:
-    try:
-        from supplynet.osm.cli import build_command
-    except ImportError:  # pragma: no cover - the OSM extra is part of the install
-        return
-    network_app.command("build")(build_command)
-
-
-_register_osm()
+network_app.command("build")(build_command)
 
 
 def main() -> None:

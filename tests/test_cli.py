@@ -109,8 +109,9 @@ def test_out_that_is_a_file_or_unwritable_exits_2(capsys, monkeypatch, tmp_path:
         ("kind", "harbour", "kind 'harbour' not one of"),
     ],
 )
-def test_broken_network_folder_exits_2(capsys, monkeypatch, tmp_path: Path, column, value,
-                                       needle) -> None:
+def test_broken_network_folder_exits_2(
+    capsys, monkeypatch, tmp_path: Path, column, value, needle
+) -> None:
     import shutil
 
     import pandas as pd

@@ -231,10 +231,14 @@ def test_toll_is_loaded_and_costed() -> None:
     ("rows", "needle"),
     [
         ("tanker_m3,40\n", "missing key(s) cost_per_m3_km, unmet_penalty_per_m3, currency"),
-        ("tanker_m3,abc\ncost_per_m3_km,1\nunmet_penalty_per_m3,9\ncurrency,XOF\n",
-         "tanker_m3: 'abc' is not a number"),
-        ("tanker_m3,40\ncost_per_m3_km,-1\nunmet_penalty_per_m3,9\ncurrency,XOF\n",
-         "cost_per_m3_km must be >= 0"),
+        (
+            "tanker_m3,abc\ncost_per_m3_km,1\nunmet_penalty_per_m3,9\ncurrency,XOF\n",
+            "tanker_m3: 'abc' is not a number",
+        ),
+        (
+            "tanker_m3,40\ncost_per_m3_km,-1\nunmet_penalty_per_m3,9\ncurrency,XOF\n",
+            "cost_per_m3_km must be >= 0",
+        ),
     ],
 )
 def test_network_folder_assumptions_are_checked(net: sn.Network, tmp_path, rows, needle) -> None:
@@ -259,4 +263,5 @@ def test_border_flows_count_each_m3_once(net: sn.Network) -> None:
     assert cf.loc["ouagadougou-sikasso", "posts_shared_with"]
     assert np.isnan(cf.loc["ouagadougou-sikasso", "own_road_flow_m3_day"])
     assert cf.loc["dakar-kayes", "own_road_flow_m3_day"] == pytest.approx(
-        res.border_flows.loc["kidira_diboli", "flow_m3_day"])
+        res.border_flows.loc["kidira_diboli", "flow_m3_day"]
+    )

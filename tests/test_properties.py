@@ -18,9 +18,7 @@ factors = st.dictionaries(
     st.floats(0.0, 1.0),
     max_size=5,
 )
-limits = st.dictionaries(
-    st.sampled_from(BORDERS + OWN_ROADS), st.floats(0.0, 3000.0), max_size=4
-)
+limits = st.dictionaries(st.sampled_from(BORDERS + OWN_ROADS), st.floats(0.0, 3000.0), max_size=4)
 common = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -40,8 +38,9 @@ def test_less_capacity_never_delivers_more(factors: dict[str, float], shrink: fl
 @given(limits=limits, shrink=st.floats(0.0, 1.0))
 def test_lower_limits_never_deliver_more(limits: dict[str, float], shrink: float) -> None:
     wide = sn.Scenario(name="wide", capacity_limits_m3_day=limits)
-    narrow = sn.Scenario(name="narrow",
-                         capacity_limits_m3_day={k: v * shrink for k, v in limits.items()})
+    narrow = sn.Scenario(
+        name="narrow", capacity_limits_m3_day={k: v * shrink for k, v in limits.items()}
+    )
     a = sn.max_throughput(NET, wide, shortest_routes=False)
     b = sn.max_throughput(NET, narrow, shortest_routes=False)
     assert b.delivered_m3_day <= a.delivered_m3_day + 1e-6

@@ -87,9 +87,14 @@ def test_non_optimal_status_is_carried_not_a_number(net, monkeypatch) -> None:
 def test_result_files_are_written_whole(net, tmp_path, monkeypatch) -> None:
     res = sn.max_throughput(net)
     paths = res.write(tmp_path / "r")
-    assert {p.name for p in paths} == {"summary.json", "edge_flows.csv", "node_flows.csv",
-                                       "bottlenecks.csv", "border_flows.csv",
-                                       "corridor_flows.csv"}
+    assert {p.name for p in paths} == {
+        "summary.json",
+        "edge_flows.csv",
+        "node_flows.csv",
+        "bottlenecks.csv",
+        "border_flows.csv",
+        "corridor_flows.csv",
+    }
     (tmp_path / "r" / "mine.txt").write_text("not ours")
     before = {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir()}
     other = sn.max_throughput(net, sn.Scenario(name="x", blocked_nodes=["kidira_diboli"]))

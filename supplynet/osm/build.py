@@ -5,10 +5,10 @@ Stages (one INFO log line each, with counts; a rich progress display on a termin
 1. **read** the highway ways of the requested classes: Overpass through osmnx (cached),
    a ``.osm``/``.osm.bz2`` file (osmnx), or a ``.osm.pbf`` file (streamed by pyosmium);
 2. **facilities**: drop those outside the region (INFO line), snap the rest to their
-   nearest road node (an error beyond ``tolerance_km``), preferring a node of the
-   destination's road component when one is within the tolerance (so a port next to a
-   stray road fragment still joins the network), and detect border crossings when
-   country boundaries are given;
+   nearest road node (an error beyond ``tolerance_km``), preferring nodes of the main
+   road component (the largest one within the tolerance of the destination) so that a
+   facility next to a stray road fragment still joins the network, and detect border
+   crossings when country boundaries are given;
 3. **contract** chains of degree-2 road nodes (:mod:`supplynet.osm.contract`), keeping
    junctions, dead ends, facilities and border crossings;
 4. **assemble** the graph with capacities from the road capacity table
@@ -38,14 +38,14 @@ from shapely.geometry.base import BaseGeometry
 from supplynet.capacity import CapacityTable, load_capacity_table
 from supplynet.errors import DataError, closest
 from supplynet.network import OSM_ATTRIBUTION, Network
-from supplynet.osm.assemble import assemble_graph, way_capacities
+from supplynet.osm.assemble import Attachments, assemble_graph, way_capacities
 from supplynet.osm.contract import contract_segments, split_ways
 from supplynet.osm.facilities import (
     add_border_crossings,
     attach_facilities,
-    component_of,
     detect_border_crossings,
     load_facilities,
+    main_component,
     node_countries,
     read_boundaries,
     select_in_region,
@@ -236,8 +236,11 @@ def build_network_from_osm(
         Overrides of ``tanker_m3``, ``cost_per_m3_km``, ``unmet_penalty_per_m3``,
         ``currency``.
     boundaries : path or GeoDataFrame, optional
-        Country polygons with an ISO3 column: border crossings are detected where roads
-        cross them (besides the facility table's border posts) and nodes get countries.
+        Country polygons with an ISO3 column: road nodes get their country, and where a
+        road crosses a boundary its last node before it becomes a ``border`` node
+        ``border_osm_<id>`` (no throughput limit), unless a border post of the facility
+        table lies within ``tolerance_km`` and stands for that crossing. Without
+        boundaries, the border posts are those of the facility table.
     tolerance_km : float
         Largest distance from a facility to its road node.
     destination : str
@@ -344,28 +347,8 @@ def _build_graph(
     destination: str,
 ) -> nx.MultiDiGraph:
     fac = select_in_region(fac, region, destination, what)
-    road_nodes = np.flatnonzero(np.bincount(data.refs, minlength=data.n_nodes) > 0)
-    dest, _ = snap_facilities(fac.loc[[destination]], data, tolerance_km, road_nodes)
-    main = component_of(data, int(dest[0]))
-    nearest, dist = snap_facilities(fac, data, tolerance_km, road_nodes, preferred=main)
-    att = attach_facilities(fac, nearest, dist)
-    logger.info(
-        "Snapped %d facilities to road nodes (farthest %.2f km; %d share a node)",
-        len(fac),
-        float(dist.max()) if len(dist) else 0.0,
-        len(att.connectors),
-    )
-    country = None
-    if boundaries is not None:
-        country = node_countries(data, read_boundaries(boundaries))
-        crossings = detect_border_crossings(data, country)
-        added = add_border_crossings(att, data, crossings, fac, tolerance_km)
-        logger.info(
-            "Found %d border crossings on the roads; %d new border nodes (others "
-            "are border posts of the facility table)",
-            len(crossings),
-            len(added),
-        )
+    att = _snap(data, fac, tolerance_km, destination)
+    country = _border_crossings(data, att, fac, boundaries, tolerance_km)
     protected = np.zeros(data.n_nodes, dtype=bool)
     protected[list(att.takeover)] = True
     capacity, speed, surface = way_capacities(data, table, fallback=fallback)
@@ -373,7 +356,7 @@ def _build_graph(
     chains = contract_segments(pieces.u, pieces.v, data.oneway[pieces.way], protected)
     logger.info(
         "Contracted %d road nodes (%d way pieces) to %d roads between kept nodes",
-        len(road_nodes),
+        int((np.bincount(data.refs, minlength=data.n_nodes) > 0).sum()),
         len(pieces),
         len(chains),
     )
@@ -386,12 +369,49 @@ def _build_graph(
         way_surface=surface,
         attachments=att,
         country=country,
-        graph_attrs=graph_attrs,
+        graph_attrs={
+            **graph_attrs,
+            "highway_classes": ",".join(highways),
+            "attribution": OSM_ATTRIBUTION,
+        },
     )
-    G.graph["highway_classes"] = ",".join(highways)
-    G.graph["attribution"] = OSM_ATTRIBUTION
     G = _keep_facility_components(G, set(att.facility_attrs))
     if G.number_of_edges() == 0:
         raise DataError(f"{what}: no roads of classes {','.join(highways)} connect the facilities")
     _check_connected(G, destination)
     return G
+
+
+def _snap(data: RoadData, fac: pd.DataFrame, tolerance_km: float, destination: str) -> Attachments:
+    """Snap every facility, preferring the road component of the destination."""
+    road_nodes = np.flatnonzero(np.bincount(data.refs, minlength=data.n_nodes) > 0)
+    i = fac.index.get_loc(destination)
+    lon, lat = float(fac["lon"].to_numpy()[i]), float(fac["lat"].to_numpy()[i])
+    main = main_component(data, lon, lat, tolerance_km, road_nodes)
+    nearest, dist = snap_facilities(fac, data, tolerance_km, road_nodes, preferred=main)
+    att = attach_facilities(fac, nearest, dist)
+    logger.info(
+        "Snapped %d facilities to road nodes (farthest %.2f km; %d share a node)",
+        len(fac),
+        float(dist.max()) if len(dist) else 0.0,
+        len(att.connectors),
+    )
+    return att
+
+
+def _border_crossings(
+    data: RoadData, att: Attachments, fac: pd.DataFrame, boundaries: Any, tolerance_km: float
+) -> np.ndarray | None:
+    """With boundaries: node countries, and new border nodes where roads cross them."""
+    if boundaries is None:
+        return None
+    country = node_countries(data, read_boundaries(boundaries))
+    crossings = detect_border_crossings(data, country)
+    added = add_border_crossings(att, data, crossings, fac, tolerance_km)
+    logger.info(
+        "Found %d border crossings on the roads; %d new border nodes (the others are "
+        "border posts of the facility table)",
+        len(crossings),
+        len(added),
+    )
+    return country

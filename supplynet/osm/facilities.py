@@ -32,9 +32,10 @@ __all__ = [
     "FACILITY_KINDS",
     "add_border_crossings",
     "attach_facilities",
-    "component_of",
+    "component_labels",
     "detect_border_crossings",
     "load_facilities",
+    "main_component",
     "node_countries",
     "select_in_region",
     "snap_facilities",
@@ -194,26 +195,46 @@ def snap_facilities(
     return nearest, dist
 
 
-def component_of(data: RoadData, node: int) -> np.ndarray:
-    """Positions of the road nodes connected to ``node`` (ignoring directions)."""
+def component_labels(data: RoadData) -> np.ndarray:
+    """Per node: the number of its road component (ignoring directions), -1 off the roads."""
     import networkx as nx
 
     from supplynet.osm.contract import split_ways
 
     pieces = split_ways(data)
     H = nx.Graph()
-    H.add_node(node)
     H.add_edges_from(zip(pieces.u.tolist(), pieces.v.tolist(), strict=True))
-    junctions = np.fromiter(nx.node_connected_component(H, node), dtype=np.int64)
-    # shape nodes inside the pieces between those junctions belong to it too
-    in_comp = np.zeros(data.n_nodes, dtype=bool)
-    in_comp[junctions] = True
-    keep = in_comp[pieces.u]
-    counts = pieces.end[keep] - pieces.start[keep] + 1
-    starts = np.repeat(pieces.start[keep], counts)
-    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    in_comp[data.refs[starts + offsets]] = True
-    return np.flatnonzero(in_comp)
+    label = np.full(data.n_nodes, -1, dtype=np.int64)
+    for k, comp in enumerate(nx.connected_components(H)):
+        label[np.fromiter(comp, dtype=np.int64)] = k
+    # all nodes of a way share the component of its first node (a piece end)
+    way_label = label[data.refs[data.way_offsets[:-1]]]
+    label[data.refs] = np.repeat(way_label, np.diff(data.way_offsets))
+    return label
+
+
+def main_component(
+    data: RoadData, lon: float, lat: float, tolerance_km: float, road_nodes: np.ndarray
+) -> np.ndarray:
+    """Nodes of the largest road component within ``tolerance_km`` of a point.
+
+    Used for the destination: the network is the road component it stands on, and a
+    stray fragment nearer to it does not capture it.
+    """
+    label = component_labels(data)
+    d = haversine_km(
+        data.lon[road_nodes],
+        data.lat[road_nodes],
+        np.full(len(road_nodes), lon),
+        np.full(len(road_nodes), lat),
+    )
+    near = road_nodes[d <= tolerance_km]
+    near = near[label[near] >= 0]
+    if len(near) == 0:
+        return np.empty(0, dtype=np.int64)
+    sizes = np.bincount(label[label >= 0])
+    best = int(label[near][np.argmax(sizes[label[near]])])
+    return np.flatnonzero(label == best)
 
 
 def _iso3_column(gdf: Any) -> str:

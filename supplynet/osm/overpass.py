@@ -115,13 +115,19 @@ def corridor_region(buffer_km: float = 20.0) -> BaseGeometry:
 
 def _geocode_countries(countries: Sequence[str]) -> BaseGeometry:
     import osmnx as ox
+    import requests
 
     shapes = []
     for name in countries:
         try:
-            gdf = ox.geocode_to_gdf(name)
+            with osmnx_settings():  # Nominatim answers are cached like Overpass ones
+                gdf = ox.geocode_to_gdf(name)
         except (ox._errors.InsufficientResponseError, TypeError, ValueError) as exc:
             raise DataError(f"country {name!r}: cannot geocode it to a polygon ({exc})") from None
+        except (requests.RequestException, ox._errors.ResponseStatusCodeError) as exc:
+            raise DataError(
+                f"country {name!r}: geocoding failed ({type(exc).__name__}: {exc})"
+            ) from None
         shapes.append(gdf.geometry.union_all())
     from shapely import union_all
 

@@ -197,8 +197,8 @@ class WayBuilder:
     """Collect ways one by one, then resolve their node ids against node coordinates.
 
     The readers call :meth:`add` for every kept way, then :meth:`finish` with the node
-    coordinates they found. Node refs are kept in a growing ``array('q')``-like numpy
-    buffer, so a way costs a few bytes per node and no Python object per node.
+    coordinates they found. Each way's node refs are kept as one int64 numpy array, so a
+    kept node costs 8 bytes and no Python object.
     """
 
     def __init__(self) -> None:

@@ -40,11 +40,13 @@ def _row(label: str, net: sn.Network, dest: str, repeat: int) -> dict[str, float
         "network": label,
         "nodes": net.graph.number_of_nodes(),
         "arcs": net.graph.number_of_edges(),
-        "highs_1pass_ms": _time(lambda: sn.max_throughput(net, sc, dest, shortest_routes=False),
-                                repeat),
+        "highs_1pass_ms": _time(
+            lambda: sn.max_throughput(net, sc, dest, shortest_routes=False), repeat
+        ),
         "highs_2pass_ms": _time(lambda: sn.max_throughput(net, sc, dest), repeat),
-        "cbc_1pass_ms": _time(lambda: sn.max_throughput(net, sc, dest, solver="cbc",
-                                                        shortest_routes=False), repeat),
+        "cbc_1pass_ms": _time(
+            lambda: sn.max_throughput(net, sc, dest, solver="cbc", shortest_routes=False), repeat
+        ),
         "least_cost_ms": _time(lambda: sn.least_cost_supply(net, sc), repeat),
         "networkx_ms": _time(lambda: nx_max_throughput(net.graph, dest), repeat),
     }
@@ -62,13 +64,18 @@ def main() -> None:
     cols = list(rows[0])
     print(" | ".join(f"{c:>15}" for c in cols))
     for r in rows:
-        print(" | ".join(f"{r[c]:>15.1f}" if isinstance(r[c], float) else f"{r[c]!s:>15}"
-                         for c in cols))
+        print(
+            " | ".join(
+                f"{r[c]:>15.1f}" if isinstance(r[c], float) else f"{r[c]!s:>15}" for c in cols
+            )
+        )
     print("\nratios (LP time / networkx max-flow time):")
     for r in rows:
-        print(f"  {r['network']:>12}: HiGHS 1 pass {r['highs_1pass_ms'] / r['networkx_ms']:.1f}x,"
-              f" 2 passes {r['highs_2pass_ms'] / r['networkx_ms']:.1f}x,"
-              f" CBC {r['cbc_1pass_ms'] / r['networkx_ms']:.1f}x")
+        print(
+            f"  {r['network']:>12}: HiGHS 1 pass {r['highs_1pass_ms'] / r['networkx_ms']:.1f}x,"
+            f" 2 passes {r['highs_2pass_ms'] / r['networkx_ms']:.1f}x,"
+            f" CBC {r['cbc_1pass_ms'] / r['networkx_ms']:.1f}x"
+        )
 
 
 if __name__ == "__main__":

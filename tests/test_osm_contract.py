@@ -1,0 +1,182 @@
+"""Contraction invariants: shortest-path distances and max-flow values between kept nodes
+are the same before and after contraction (seeded random road graphs, cross-checked with
+networkx), and chains never cross a change of direction."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+from osm_fixtures import random_osm
+
+from supplynet.osm.contract import contract_segments, split_ways
+from supplynet.osm.roads import WayBuilder
+
+SEEDS = range(24)
+
+
+def _road_data(osm):
+    builder = WayBuilder()
+    for wid, refs, tags in osm.ways:
+        builder.add(wid, refs, tags)
+    ids = np.array(sorted(osm.nodes), dtype=np.int64)
+    lon = np.array([osm.nodes[i][0] for i in ids])
+    lat = np.array([osm.nodes[i][1] for i in ids])
+    return builder.finish(ids, lon, lat, source="random")
+
+
+def _way_capacity(data, seed):
+    rng = np.random.default_rng(seed + 1000)
+    return rng.integers(1, 20, data.n_ways).astype(float)
+
+
+def _raw_digraph(data, capacity):
+    """One arc per consecutive node pair (both ways unless one-way); parallel arcs merged:
+    capacities summed (for max flow), the shortest length kept (for distances)."""
+    D = nx.DiGraph()
+    for w in range(data.n_ways):
+        refs = data.refs[data.way_offsets[w] : data.way_offsets[w + 1]]
+        for a, b in itertools.pairwise(refs.tolist()):
+            if a == b:
+                continue
+            km = float(np.hypot(data.lon[a] - data.lon[b], data.lat[a] - data.lat[b]))
+            for s, t in [(a, b)] + ([] if data.oneway[w] else [(b, a)]):
+                _add(D, s, t, km, capacity[w])
+    return D
+
+
+def _add(D, s, t, km, cap):
+    if D.has_edge(s, t):
+        D[s][t]["capacity"] += cap
+        D[s][t]["length"] = min(D[s][t]["length"], km)
+    else:
+        D.add_edge(s, t, capacity=cap, length=km)
+
+
+def _contracted_digraph(data, pieces, chains, capacity):
+    # planar lengths so that the reference and the contracted sums use the same metric
+    piece_len = []
+    for p in range(len(pieces)):
+        refs = data.refs[pieces.start[p] : pieces.end[p] + 1]
+        piece_len.append(
+            sum(
+                float(np.hypot(data.lon[a] - data.lon[b], data.lat[a] - data.lat[b]))
+                for a, b in itertools.pairwise(refs.tolist())
+            )
+        )
+    D = nx.DiGraph()
+    for c in range(len(chains)):
+        members = chains.member_segment[chains.member_chain == c]
+        km = sum(piece_len[m] for m in members)
+        cap = min(capacity[pieces.way[m]] for m in members)
+        oneway = bool(data.oneway[pieces.way[members[0]]])
+        u, v = int(chains.u[c]), int(chains.v[c])
+        for s, t in [(u, v)] + ([] if oneway else [(v, u)]):
+            _add(D, s, t, km, cap)
+    return D
+
+
+def _contract(seed):
+    osm = random_osm(seed)
+    data = _road_data(osm)
+    rng = np.random.default_rng(seed)
+    protected = np.zeros(data.n_nodes, dtype=bool)
+    protected[rng.choice(data.n_nodes, size=3, replace=False)] = True
+    pieces = split_ways(data, protected)
+    chains = contract_segments(pieces.u, pieces.v, data.oneway[pieces.way], protected)
+    capacity = _way_capacity(data, seed)
+    before = _raw_digraph(data, capacity)
+    after = _contracted_digraph(data, pieces, chains, capacity)
+    kept = set(after) | {int(n) for n in np.flatnonzero(protected) if n in before}
+    return data, pieces, chains, before, after, kept, protected
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_contraction_preserves_shortest_paths(seed):
+    _, _, _, before, after, kept, _ = _contract(seed)
+    assert len(after) < len(before)
+    for s in kept:
+        d_before = (
+            nx.single_source_dijkstra_path_length(before, s, weight="length") if s in before else {}
+        )
+        d_after = (
+            nx.single_source_dijkstra_path_length(after, s, weight="length")
+            if s in after
+            else {s: 0.0}
+        )
+        for t in kept:
+            assert (t in d_before) == (t in d_after), (s, t)
+            if t in d_before:
+                assert d_after[t] == pytest.approx(d_before[t], abs=1e-9), (s, t)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_contraction_preserves_max_flow(seed):
+    _, _, _, before, after, kept, _ = _contract(seed)
+    rng = np.random.default_rng(seed)
+    nodes = sorted(n for n in kept if n in after)
+    pairs = [tuple(rng.choice(nodes, size=2, replace=False)) for _ in range(6)]
+    for s, t in pairs:
+        expected = nx.maximum_flow_value(before, int(s), int(t))
+        assert nx.maximum_flow_value(after, int(s), int(t)) == pytest.approx(expected), (s, t)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:8])
+def test_kept_nodes_are_junctions_ends_or_protected(seed):
+    _, _, chains, before, _, kept, protected = _contract(seed)
+    ends = set(chains.u.tolist()) | set(chains.v.tolist())
+    assert {int(n) for n in np.flatnonzero(protected)} & set(before) <= kept
+    # every hidden node had exactly two neighbours in the raw graph
+    hidden = set(before) - ends - {int(n) for n in np.flatnonzero(protected)}
+    undirected = before.to_undirected()
+    for n in hidden:
+        assert undirected.degree(n) <= 2
+
+
+def test_chain_merges_lengths_and_respects_oneway_change():
+    # 0 -> 1 -> 2 one-way, then 2 - 3 - 4 two-way: node 2 is a change of direction
+    u = np.array([0, 1, 2, 3])
+    v = np.array([1, 2, 3, 4])
+    oneway = np.array([True, True, False, False])
+    chains = contract_segments(u, v, oneway, np.zeros(5, dtype=bool))
+    ends = sorted(zip(chains.u.tolist(), chains.v.tolist(), strict=True))
+    assert ends == [(0, 2), (2, 4)]
+
+
+def test_oneway_chain_against_its_direction_is_not_merged():
+    # 0 -> 1 <- 2: node 1 has two entering one-way segments, keep it
+    chains = contract_segments(
+        np.array([0, 2]), np.array([1, 1]), np.array([True, True]), np.zeros(3, dtype=bool)
+    )
+    assert len(chains) == 2
+
+
+def test_oneway_chain_is_oriented_in_travel_direction():
+    # segments listed out of order: 2 -> 3, 0 -> 1, 1 -> 2
+    chains = contract_segments(
+        np.array([2, 0, 1]),
+        np.array([3, 1, 2]),
+        np.array([True, True, True]),
+        np.zeros(4, dtype=bool),
+    )
+    assert (int(chains.u[0]), int(chains.v[0])) == (0, 3)
+    assert chains.member_segment.tolist() == [1, 2, 0]
+    assert chains.member_forward.all()
+
+
+def test_ring_without_kept_node_and_loops_are_dropped():
+    # ring 0-1-2-0 alone; and a loop 3-4-5-3 hanging from junction 3 (3 also links to 6, 7)
+    u = np.array([0, 1, 2, 3, 4, 5, 3, 3])
+    v = np.array([1, 2, 0, 4, 5, 3, 6, 7])
+    chains = contract_segments(u, v, np.zeros(8, dtype=bool), np.zeros(8, dtype=bool))
+    ends = sorted(zip(chains.u.tolist(), chains.v.tolist(), strict=True))
+    assert ends == [(3, 6), (3, 7)]
+
+
+def test_protected_node_is_kept():
+    chains = contract_segments(
+        np.array([0, 1]), np.array([1, 2]), np.array([False, False]), np.array([False, True, False])
+    )
+    assert len(chains) == 2
