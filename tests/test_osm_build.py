@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import networkx as nx
 import pandas as pd
 import pytest
 from osm_fixtures import (
@@ -289,3 +290,30 @@ def test_reversed_oneway_way(tmp_path, ext):
     )
     assert geom.coords[0] == pytest.approx(data.nodes[5])
     assert sn.max_throughput(net).delivered_m3_day == pytest.approx(TOY_ANSWER_M3_DAY)
+
+
+def test_corridors_are_named_on_built_roads(toy_files, toy):
+    routes = {"toy-corridor": ["port_a", "border_x", "bamako"], "elsewhere": ["x", "y"]}
+    net = sn.build_network_from_osm(
+        toy_files["osm.pbf"], facilities=toy.facilities, progress=False, corridors=routes
+    )
+    assert list(net.corridors) == ["toy-corridor"]
+    arcs, posts = net.corridor_elements(["toy-corridor"])
+    assert posts == ["border_x"]
+    # the route follows the shortest road, both directions named
+    assert len(arcs) == len(net.corridors["toy-corridor"]) and len(arcs) % 2 == 0
+    G = net.graph
+    km = nx.shortest_path_length(G, "port_a", "bamako", weight="length_km")
+    fwd = [e for e in arcs if G.edges[(*net.edge_endpoints(e), e)]["direction"] == "fwd"]
+    assert sum(net.edge_data(e)["length_km"] for e in fwd) == pytest.approx(km)
+    blocked = sn.max_throughput(net, sn.Scenario(name="b", blocked_corridors=["toy-corridor"]))
+    assert blocked.delivered_m3_day < sn.max_throughput(net).delivered_m3_day
+
+
+def test_default_corridor_routes_follow_the_curated_network():
+    from supplynet.osm.corridors import default_corridor_routes
+
+    routes = default_corridor_routes()
+    assert routes["dakar-kayes"] == ["dakar", "kidira_diboli", "kayes", "bamako"]
+    assert routes["conakry-kouremale"] == ["conakry", "kouremale", "bamako"]
+    assert {"abidjan-sikasso", "nouakchott-nioro", "dakar-kita"} <= set(routes)

@@ -203,6 +203,7 @@ def build_network_from_osm(
     out: str | Path | None = None,
     use_cache: bool = True,
     progress: bool = True,
+    corridors: Mapping[str, Sequence[str]] | bool = True,
 ) -> Network:
     """Build a fuel supply network from OpenStreetMap roads.
 
@@ -253,6 +254,10 @@ def build_network_from_osm(
         Use osmnx's response cache (``supplynet.settings.cache_dir() / "osmnx"``).
     progress : bool
         Show a progress display (only on a terminal).
+    corridors : bool or mapping
+        Name corridors on the built roads (:mod:`supplynet.osm.corridors`): ``True`` takes
+        the embedded network's corridors as ordered facility lists, a mapping
+        ``{name: [facility ids]}`` gives your own, ``False`` names none.
 
     Returns
     -------
@@ -310,6 +315,11 @@ def build_network_from_osm(
                 tolerance_km=tolerance_km,
                 destination=destination,
             )
+        if corridors is not False:
+            from supplynet.osm.corridors import default_corridor_routes, tag_corridors
+
+            routes = default_corridor_routes() if corridors is True else corridors
+            tag_corridors(net_G, routes)
         net_G.graph["name"] = name or _default_name(kind, source)
         net = Network.from_graph(net_G, name=net_G.graph["name"])
         logger.info(

@@ -71,6 +71,10 @@ def build_command(
     name: Annotated[str | None, typer.Option(help="Network name.")] = None,
     cache: Annotated[bool, typer.Option(help="Use the osmnx download cache.")] = True,
     progress: Annotated[bool, typer.Option(help="Show progress on a terminal.")] = True,
+    corridors: Annotated[
+        bool,
+        typer.Option(help="Name the default network's corridors on the built roads."),
+    ] = True,
 ) -> None:
     """Build a fuel supply network from OpenStreetMap roads and save it to OUT.
 
@@ -98,6 +102,7 @@ def build_command(
         out=out,
         use_cache=cache,
         progress=progress,
+        corridors=corridors,
     )
     s = net.summary()
     facilities_n = sum(s[f"{k}s"] for k in ("port", "border", "depot", "demand"))
