@@ -13,6 +13,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_python_example_runs() -> None:
+    """Blocks fenced ```python run here; ```py blocks need files a reader brings."""
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     assert blocks
     for block in blocks:
