@@ -1,7 +1,8 @@
 """Reading and writing networks: the project's CSV folder schema and GeoPackage.
 
-Writes are atomic: files go to a temporary sibling first and are moved into place only
-when complete, so a failed write leaves any earlier output intact.
+Writes are whole or nothing: files are written in full to a temporary name first and
+moved into place only when complete, so a failed write leaves any earlier output intact,
+and only the files a network consists of are ever replaced.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
     from supplynet.network import Network
 
 __all__ = [
-    "atomic_dir",
     "atomic_file",
+    "check_output_path",
     "read_geopackage",
     "write_csv_folder",
     "write_files",
@@ -36,13 +37,38 @@ logger = logging.getLogger(__name__)
 _GRAPH_KEYS = ("tanker_m3", "cost_per_m3_km", "unmet_penalty_per_m3", "currency", "attribution")
 
 
+def check_output_path(path: Path) -> None:
+    """Fail early, naming ``path``, if a network cannot be saved there.
+
+    A ``.gpkg`` path must not be a folder; any other path must not be a file. The parent
+    folder is created if needed (an error if that is impossible).
+    """
+    gpkg = path.suffix.lower() == ".gpkg"
+    if gpkg and path.is_dir():
+        raise DataError(f"{path}: is a folder; a GeoPackage output needs a file name")
+    if not gpkg and path.exists() and not path.is_dir():
+        raise DataError(f"{path}: exists and is not a folder (use a .gpkg name for a file)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot create its folder: {exc.strerror or exc}") from None
+    if not os.access(path.parent, os.W_OK):
+        raise DataError(f"{path}: folder {path.parent} is not writable")
+
+
 @contextlib.contextmanager
 def atomic_file(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it onto ``path`` only on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent
-    )
+    """Yield a temporary path beside ``path``; move it onto ``path`` only on success.
+
+    Errors while writing are reported against ``path``, not the temporary name.
+    """
+    check_output_path(path)
+    try:
+        fd, name = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent
+        )
+    except OSError as exc:
+        raise DataError(f"{path}: cannot write: {exc.strerror or exc}") from None
     os.close(fd)
     tmp = Path(name)
     tmp.unlink()
@@ -51,27 +77,6 @@ def atomic_file(path: Path) -> Iterator[Path]:
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def atomic_dir(path: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``path``; swap it in for ``path`` only on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; a saved network is an ordinary folder
-    try:
-        yield tmp
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
-            path.replace(old / path.name)
-            tmp.replace(path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.replace(path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
@@ -122,17 +127,24 @@ def _assumption_rows(net: Network) -> pd.DataFrame:
 
 
 def write_csv_folder(net: Network, path: Path) -> None:
-    """Write ``nodes.csv``, ``edges.csv`` and ``assumptions.csv`` into folder ``path``."""
+    """Write ``nodes.csv``, ``edges.csv``, ``assumptions.csv`` and ``ATTRIBUTION.txt``.
+
+    Only these four files are replaced (all or none, see :func:`write_files`); any other
+    file in the folder is left alone.
+    """
     from supplynet.network import iter_node_rows, roads_table
 
-    if path.exists() and not path.is_dir():
-        raise DataError(f"{path}: exists and is not a folder")
-    with atomic_dir(path) as tmp:
-        pd.DataFrame(list(iter_node_rows(net))).to_csv(tmp / "nodes.csv", index=False)
-        roads_table(net).to_csv(tmp / "edges.csv", index=False)
-        _assumption_rows(net).to_csv(tmp / "assumptions.csv", index=False)
-        attribution = net.graph.graph.get("attribution", "")
-        (tmp / "ATTRIBUTION.txt").write_text(f"{attribution}\n", encoding="utf-8")
+    check_output_path(path)
+    attribution = net.graph.graph.get("attribution", "")
+    write_files(
+        path,
+        {
+            "nodes.csv": pd.DataFrame(list(iter_node_rows(net))).to_csv(index=False),
+            "edges.csv": roads_table(net).to_csv(index=False),
+            "assumptions.csv": _assumption_rows(net).to_csv(index=False),
+            "ATTRIBUTION.txt": f"{attribution}\n",
+        },
+    )
     logger.info("Saved network %r to %s", net.name, path)
 
 
@@ -154,13 +166,16 @@ def write_geopackage(net: Network, path: Path) -> None:
         geometry=[wkt.loads(g) for g in roads["geometry"]],
         crs="EPSG:4326",
     )
+    meta = _assumption_rows(net)
+    meta.loc[len(meta)] = ["attribution", net.graph.graph.get("attribution", ""), "", ""]
+    meta.loc[len(meta)] = ["name", net.name, "", ""]
     with atomic_file(path) as tmp:
-        nodes_gdf.to_file(tmp, layer="nodes", driver="GPKG", engine="pyogrio")
-        roads_gdf.to_file(tmp, layer="edges", driver="GPKG", engine="pyogrio")
-        meta = _assumption_rows(net)
-        meta.loc[len(meta)] = ["attribution", net.graph.graph.get("attribution", ""), "", ""]
-        meta.loc[len(meta)] = ["name", net.name, "", ""]
-        pyogrio.write_dataframe(meta.astype(str), tmp, layer="assumptions", driver="GPKG")
+        try:
+            nodes_gdf.to_file(tmp, layer="nodes", driver="GPKG", engine="pyogrio")
+            roads_gdf.to_file(tmp, layer="edges", driver="GPKG", engine="pyogrio")
+            pyogrio.write_dataframe(meta.astype(str), tmp, layer="assumptions", driver="GPKG")
+        except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+            raise DataError(f"{path}: cannot write the GeoPackage: {exc}") from None
     logger.info("Saved network %r to %s", net.name, path)
 
 

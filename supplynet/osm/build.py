@@ -37,6 +37,7 @@ from shapely.geometry.base import BaseGeometry
 
 from supplynet.capacity import CapacityTable, load_capacity_table
 from supplynet.errors import DataError, closest
+from supplynet.io import check_output_path
 from supplynet.network import OSM_ATTRIBUTION, Network
 from supplynet.osm.assemble import Attachments, assemble_graph, way_capacities
 from supplynet.osm.contract import contract_segments, split_ways
@@ -286,6 +287,8 @@ def build_network_from_osm(
     if not tolerance_km > 0:
         raise DataError(f"tolerance_km must be positive, got {tolerance_km}")
     fac = load_facilities(facilities, tanker_m3=graph_attrs["tanker_m3"])
+    if out is not None:
+        check_output_path(Path(out))
     region: BaseGeometry | None = None
     what = Path(source).name if kind != "overpass" else "overpass"
     if kind == "overpass" or bbox or polygon is not None or countries:
@@ -356,7 +359,17 @@ def _build_graph(
     tolerance_km: float,
     destination: str,
 ) -> nx.MultiDiGraph:
-    fac = select_in_region(fac, region, destination, what)
+    kept = select_in_region(fac, region, destination, what)
+    dropped = [str(n) for n in fac.index.difference(kept.index)]
+    supply = pd.to_numeric(kept.get("supply_m3_day", pd.Series(dtype=float)), errors="coerce")
+    if not (supply.fillna(0) > 0).any():
+        shown = ", ".join(dropped[:8]) + (" ..." if len(dropped) > 8 else "")
+        raise DataError(
+            f"no supply point (a facility with supply_m3_day) lies in the {what}"
+            + (f"; dropped as outside it: {shown}" if dropped else "")
+            + "; widen the region or give a facility table with supply inside it"
+        )
+    fac = kept
     att = _snap(data, fac, tolerance_km, destination)
     country = _border_crossings(data, att, fac, boundaries, tolerance_km)
     protected = np.zeros(data.n_nodes, dtype=bool)
