@@ -205,6 +205,23 @@ def _print_tables(
     )
     console.print(entry)
 
+    corridors = Table(title="Corridor flows")
+    for col in ("corridor", "border posts", "border flow m3/day", "own roads m3/day"):
+        corridors.add_column(col, justify="right" if "m3" in col else "left")
+    for name, row in flow.corridor_flows.iterrows():
+        posts = row["border_posts"].replace(";", ", ") or "-"
+        if row["posts_shared_with"]:
+            posts += " (shared)"
+        corridors.add_row(
+            str(name), posts, _fmt(row["border_flow_m3_day"]), _fmt(row["own_road_flow_m3_day"])
+        )
+    console.print(corridors)
+    console.print(
+        "[dim]border flow: through the corridor's posts (a shared post serves "
+        "several corridors); own roads: the largest flow on a road no other "
+        "corridor uses[/dim]"
+    )
+
     cut = Table(title="Bottlenecks (saturated minimum cut)")
     for col in ("element", "type", "name", "capacity m3/day", "flow m3/day"):
         cut.add_column(col, justify="right" if "m3" in col else "left")
