@@ -13,6 +13,7 @@ error naming the road, never a silent default.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,9 +113,25 @@ class CapacityTable:
         *,
         tanker_m3: float | None = None,
     ) -> CapacityTable:
-        """Return a copy with some ``(highway, surface) -> (trucks/day, km/h)`` rows replaced."""
+        """Return a copy with some ``(highway, surface) -> (trucks/day, km/h)`` rows replaced.
+
+        Keys are normalised as the table's are (class lowercased, surface to
+        ``paved``/``unpaved``).
+
+        Raises
+        ------
+        DataError
+            A row that is not ``(highway, surface) -> (trucks/day, km/h)`` with
+            trucks/day >= 0 and km/h > 0, naming it; a tanker size that is not positive.
+        """
+        checked = {}
+        for key, value in (rows or {}).items():
+            norm_key, figures = _check_override(key, value)
+            checked[norm_key] = figures
+        if tanker_m3 is not None:
+            tanker_m3 = _positive_tanker(tanker_m3)
         return CapacityTable(
-            {**self.rows, **(rows or {})}, self.tanker_m3 if tanker_m3 is None else tanker_m3
+            {**self.rows, **checked}, self.tanker_m3 if tanker_m3 is None else tanker_m3
         )
 
     @property
@@ -126,6 +143,46 @@ class CapacityTable:
         )
         df["capacity_m3_day"] = df["tanker_trucks_day"] * self.tanker_m3
         return df
+
+
+def _row_key(highway: object, surface: object) -> tuple[str, str]:
+    key_surface = "*" if str(surface).strip() == "*" else normalise_surface(surface)
+    return str(highway).strip().lower(), key_surface
+
+
+def _check_override(key: object, value: object) -> tuple[tuple[str, str], tuple[float, float]]:
+    """Validate one override row ``(highway, surface) -> (trucks/day, km/h)``."""
+    if not (isinstance(key, tuple) and len(key) == 2):
+        raise DataError(
+            f"capacity override {key!r}: the key must be a (highway, surface) pair, "
+            "e.g. ('primary', 'unpaved')"
+        )
+    what = f"capacity override {key!r}"
+    if isinstance(value, str | bytes) or not (isinstance(value, tuple | list) and len(value) == 2):
+        raise DataError(
+            f"{what}: expected (tanker_trucks_day, speed_kmh), two numbers; got {value!r}"
+        )
+    try:
+        trucks, speed = float(value[0]), float(value[1])
+    except (TypeError, ValueError):
+        raise DataError(
+            f"{what}: tanker_trucks_day/speed_kmh {value[0]!r}/{value[1]!r} are not numbers"
+        ) from None
+    if not (math.isfinite(trucks) and math.isfinite(speed) and trucks >= 0 and speed > 0):
+        raise DataError(
+            f"{what}: tanker_trucks_day must be >= 0 and speed_kmh > 0, got {trucks:g}, {speed:g}"
+        )
+    return _row_key(*key), (trucks, speed)
+
+
+def _positive_tanker(tanker_m3: object) -> float:
+    try:
+        value = float(tanker_m3)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DataError(f"tanker_m3 must be a positive number, got {tanker_m3!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise DataError(f"tanker_m3 must be positive, got {tanker_m3}")
+    return value
 
 
 def load_capacity_table(
@@ -143,14 +200,20 @@ def load_capacity_table(
         embedded table.
     tanker_m3 : float, optional
         Tanker size; default the ``tanker_m3`` assumption.
+
+    Raises
+    ------
+    DataError
+        A missing, empty or unreadable file, a missing column, or a row (of the file or
+        the mapping) whose figures are not numbers with trucks/day >= 0 and km/h > 0,
+        naming the file and line or the ``(highway, surface)`` key.
     """
     from supplynet.assumptions import load_assumptions
     from supplynet.datasets import data_path
 
     if tanker_m3 is None:
         tanker_m3 = load_assumptions()["tanker_m3"]
-    if tanker_m3 <= 0:
-        raise DataError(f"tanker_m3 must be positive, got {tanker_m3}")
+    tanker_m3 = _positive_tanker(tanker_m3)
     if isinstance(path, Mapping):
         return load_capacity_table(None, tanker_m3=tanker_m3).with_overrides(path)
     csv = Path(path) if path is not None else data_path("road_capacity.csv")
@@ -158,7 +221,12 @@ def load_capacity_table(
         df = pd.read_csv(csv, dtype={"highway": str, "surface": str})
     except FileNotFoundError:
         raise DataError(f"{csv}: road capacity table not found") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"{csv}: road capacity table is empty; expected a CSV with columns "
+            "highway, surface, tanker_trucks_day, speed_kmh"
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, IsADirectoryError) as exc:
         raise DataError(f"{csv}: cannot read road capacity table: {exc}") from None
     need = {"highway", "surface", "tanker_trucks_day", "speed_kmh"}
     if missing := need - set(df.columns):
@@ -175,11 +243,10 @@ def load_capacity_table(
                 f"{csv}:{line}: tanker_trucks_day/speed_kmh "
                 f"{trucks_text!r}/{speed_text!r} are not numbers"
             ) from None
-        if not (trucks >= 0 and speed > 0):
+        if not (math.isfinite(trucks) and math.isfinite(speed) and trucks >= 0 and speed > 0):
             raise DataError(
                 f"{csv}:{line}: tanker_trucks_day must be >= 0 and speed_kmh > 0, "
                 f"got {trucks}, {speed}"
             )
-        key_surface = "*" if surface == "*" else normalise_surface(surface)
-        rows[(str(highway).strip().lower(), key_surface)] = (trucks, speed)
+        rows[_row_key(highway, surface)] = (trucks, speed)
     return CapacityTable(rows, float(tanker_m3))

@@ -28,8 +28,10 @@ class OsmData:
     facilities: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def highway_ways(self, classes: Iterable[str]) -> list[Way]:
+        """Ways whose ``highway`` (stripped, any case) is one of ``classes``: what the
+        Overpass filter ``["highway"~"^ *(...) *$",i]`` selects."""
         wanted = set(classes)
-        return [w for w in self.ways if w[2].get("highway") in wanted]
+        return [w for w in self.ways if str(w[2].get("highway", "")).strip().lower() in wanted]
 
 
 def write_osm(path: Path, data: OsmData) -> Path:
@@ -151,6 +153,36 @@ def toy_corridor() -> OsmData:
         ]
     )
     return OsmData(nodes, ways, facilities)
+
+
+def tagged_corridor() -> OsmData:
+    """The toy with tags the sources used to read differently (hand-computed answers).
+
+    * way 100 ``highway="Trunk "`` and way 101 ``" trunk"``: trunk roads once stripped and
+      lowercased;
+    * way 102 ``junction=roundabout`` + ``oneway=no``: two-way;
+    * way 103 ``lanes=3``, ``lanes:forward=2``: towards Bamako 2 lanes (816 * 45 * 2 =
+      73,440), back 1 (36,720);
+    * way 104 ``junction=circular`` (no oneway tag): one-way J -> Bamako.
+
+    Max throughput to Bamako stays :data:`TOY_ANSWER_M3_DAY`.
+    """
+    data = toy_corridor()
+    retag = {
+        100: {"highway": "Trunk ", "surface": "asphalt", "ref": "N1"},
+        101: {"highway": " trunk", "ref": "N1"},
+        102: {
+            "highway": "primary",
+            "surface": "laterite",
+            "ref": "N1",
+            "junction": "roundabout",
+            "oneway": "no",
+        },
+        103: {"highway": "trunk", "lanes": "3", "lanes:forward": "2", "ref": "RN1"},
+        104: {"highway": "secondary", "junction": "circular"},
+    }
+    data.ways = [(wid, refs, retag.get(wid, tags)) for wid, refs, tags in data.ways]
+    return data
 
 
 def toy_boundaries() -> Any:

@@ -12,6 +12,7 @@ from osm_fixtures import (
     TANKER_M3,
     TOY_ANSWER_M3_DAY,
     path_km,
+    tagged_corridor,
     toy_boundaries,
     toy_corridor,
     write_osm,
@@ -164,7 +165,12 @@ def test_two_facilities_on_one_road_node_use_a_connector(toy_files, toy):
     assert G.has_edge("depot_b", "bamako") and G.has_edge("bamako", "depot_b")
     data = G.edges["depot_b", "bamako", "conn_depot_b"]
     assert data["length_km"] == 0 and data["highway"] == "connector"
-    assert data["capacity_m3_day"] == pytest.approx(816 * TANKER_M3 * 2)
+    # max(entering: way 103 (2 lanes each way) + one-way way 104, leaving: way 103)
+    entering = 816 * TANKER_M3 * 2 + 576 * TANKER_M3
+    assert data["capacity_m3_day"] == pytest.approx(entering)
+    assert G.edges["bamako", "depot_b", "conn_depot_b_rev"]["capacity_m3_day"] == pytest.approx(
+        entering
+    )
 
 
 def test_border_crossings_from_boundaries(toy_files, toy):
@@ -234,11 +240,36 @@ def test_default_facility_table_needs_destination_in_region(toy_files):
 
 
 def test_progress_display_runs_when_asked(toy_files, toy, monkeypatch):
+    import io
+
+    import rich.console
+
+    shown = io.StringIO()
+    real_console = rich.console.Console
     monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    monkeypatch.setattr(
+        rich.console,
+        "Console",
+        lambda **kw: real_console(file=shown, force_terminal=True, width=120),
+    )
     net = build_network_from_osm(
         toy_files["osm.pbf"], facilities=toy.facilities, out=None, progress=True
     )
     assert net.graph.number_of_nodes() == 4
+    text = shown.getvalue()
+    assert "Reading toy.osm.pbf" in text
+    assert "Snapping facilities" in text
+
+
+def test_no_progress_display_when_not_asked(toy_files, toy, monkeypatch):
+    import rich.console
+
+    def no_console(**kw):
+        raise AssertionError("a progress display was started")
+
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    monkeypatch.setattr(rich.console, "Console", no_console)
+    build_network_from_osm(toy_files["osm.pbf"], facilities=toy.facilities, progress=False)
 
 
 def test_cli_build_command(toy_files, toy, tmp_path, capsys):
@@ -317,3 +348,129 @@ def test_default_corridor_routes_follow_the_curated_network():
     assert routes["dakar-kayes"] == ["dakar", "kidira_diboli", "kayes", "bamako"]
     assert routes["conakry-kouremale"] == ["conakry", "kouremale", "bamako"]
     assert {"abidjan-sikasso", "nouakchott-nioro", "dakar-kita"} <= set(routes)
+
+
+def _depot(node_id: str, lon: float, lat: float = 12.0) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"node_id": node_id, "name": node_id, "kind": "depot", "lon": lon, "lat": lat}]
+    )
+
+
+def test_connector_carries_what_reaches_a_node_of_oneway_roads(tmp_path):
+    """Bamako behind a connector on a road node that one-way roads only enter."""
+    data = toy_corridor()
+    data.ways = [
+        (wid, refs, {**tags, "oneway": "yes"} if wid == 103 else tags)
+        for wid, refs, tags in data.ways
+    ]
+    # a depot nearer to road node 12 than Bamako takes the node: Bamako gets a connector
+    fac = pd.concat([data.facilities, _depot("depot_near", -7.9 + 0.001)])
+    net = build_network_from_osm(
+        write_osm(tmp_path / "oneway.osm.pbf", data), facilities=fac, progress=False
+    )
+    G = net.graph
+    assert G.has_edge("depot_near", "bamako") and G.has_edge("bamako", "depot_near")
+    assert not any(G.has_edge(n, "bamako") for n in ("osm_5", "border_x"))
+    conn = G.edges["depot_near", "bamako", "conn_bamako_rev"]
+    # entering: one-way way 103 with 4 lanes one way + one-way way 104; leaving: nothing
+    assert conn["capacity_m3_day"] == pytest.approx(816 * TANKER_M3 * 4 + 576 * TANKER_M3)
+    assert sn.max_throughput(net, destination="bamako").delivered_m3_day == pytest.approx(
+        TOY_ANSWER_M3_DAY
+    )
+
+
+@pytest.fixture(scope="module")
+def tagged_nets(tmp_path_factory):
+    data = tagged_corridor()
+    folder = tmp_path_factory.mktemp("tagged")
+    return {
+        ext: build_network_from_osm(
+            write_osm(folder / f"tagged.{ext}", data), facilities=data.facilities, progress=False
+        )
+        for ext in FORMATS
+    }
+
+
+def _arcs(net: sn.Network) -> list[tuple]:
+    return sorted(
+        (u, v, d["highway"], round(d["capacity_m3_day"], 6), round(d["length_km"], 9))
+        for u, v, d in net.graph.edges(data=True)
+    )
+
+
+@pytest.mark.parametrize("ext", FORMATS)
+def test_tagged_corridor_reads_as_osm_says(tagged_nets, ext):
+    G = tagged_nets[ext].graph
+    assert sorted(G.nodes) == ["bamako", "border_x", "osm_5", "port_a"]
+    # junction=circular: one-way; roundabout with oneway=no: two-way
+    assert G.has_edge("osm_5", "bamako") and not G.has_edge("bamako", "osm_5")
+    assert G.has_edge("osm_5", "border_x") and G.has_edge("border_x", "osm_5")
+    # "Trunk " and " trunk" are trunk roads
+    assert {d["highway"] for _, _, d in G.edges("port_a", data=True)} == {"trunk"}
+    # lanes=3, lanes:forward=2: two lanes towards Bamako, one back
+    (to_bamako,) = G.get_edge_data("border_x", "bamako").values()
+    (back,) = G.get_edge_data("bamako", "border_x").values()
+    assert to_bamako["capacity_m3_day"] == pytest.approx(816 * TANKER_M3 * 2)
+    assert back["capacity_m3_day"] == pytest.approx(816 * TANKER_M3)
+    res = sn.max_throughput(tagged_nets[ext], destination="bamako")
+    assert res.delivered_m3_day == pytest.approx(TOY_ANSWER_M3_DAY)
+
+
+@pytest.mark.parametrize("ext", ["osm", "osm.bz2"])
+def test_pbf_and_xml_sources_agree_on_the_same_data(tagged_nets, ext):
+    assert _arcs(tagged_nets[ext]) == _arcs(tagged_nets["osm.pbf"])
+
+
+@pytest.mark.parametrize("ext", FORMATS)
+@pytest.mark.parametrize(
+    ("way", "expected_lanes"),
+    [
+        ((104, [5, 20, 21, 12], {"highway": "secondary", "oneway": "yes", "lanes": "2"}), 2),
+        ((104, [5, 20, 21, 12], {"highway": "secondary", "oneway": "yes"}), 1),
+        (
+            (
+                104,
+                [12, 21, 20, 5],
+                {"highway": "secondary", "oneway": "-1", "lanes": "3", "lanes:backward": "2"},
+            ),
+            2,
+        ),
+    ],
+    ids=["oneway-2-lanes", "oneway-untagged", "reversed-lanes-backward"],
+)
+def test_oneway_lanes_all_go_one_way(tmp_path, ext, way, expected_lanes):
+    data = toy_corridor()
+    data.ways = [way if w[0] == 104 else w for w in data.ways]
+    net = build_network_from_osm(
+        write_osm(tmp_path / f"lanes.{ext}", data), facilities=data.facilities, progress=False
+    )
+    (arc,) = net.graph.get_edge_data("osm_5", "bamako").values()
+    assert arc["capacity_m3_day"] == pytest.approx(576 * TANKER_M3 * expected_lanes)
+    assert not net.graph.has_edge("bamako", "osm_5")
+
+
+def test_border_post_does_not_hide_a_parallel_crossing(tmp_path):
+    """A second road crossing the border about 4 km from Border X, reachable from it only
+    by a long detour, keeps its own border node; Border X still stands for the crossing
+    on its own road."""
+    data = toy_corridor()
+    lon = [-8.5 + 0.05 * i for i in (8.4, 8.6)]
+    data.nodes.update({60: (lon[0], 12.02), 61: (lon[1], 12.02)})
+    data.ways.append((106, [5, 60, 61, 12], {"highway": "trunk"}))
+    path = write_osm(tmp_path / "parallel.osm.pbf", data)
+    net = build_network_from_osm(
+        path,
+        facilities=data.facilities,
+        boundaries=toy_boundaries(),
+        tolerance_km=6,
+        progress=False,
+    )
+    G = net.graph
+    assert "border_osm_8" not in G  # the crossing on Border X's road, 5.4 km away
+    assert "border_osm_60" in G and G.nodes["border_osm_60"]["kind"] == "border"
+    assert G.nodes["border_osm_60"]["country"] == "AAA/MLI"
+    # the parallel road (816 * 45 = 36,720) bypasses Border X's 10,000 limit
+    closed = sn.Scenario(name="closed", blocked_nodes=["border_x"])
+    assert sn.max_throughput(net, closed).delivered_m3_day == pytest.approx(
+        min(36_720.0, 576 * TANKER_M3 + 816 * TANKER_M3)
+    )

@@ -180,3 +180,146 @@ def test_protected_node_is_kept():
         np.array([0, 1]), np.array([1, 2]), np.array([False, False]), np.array([False, True, False])
     )
     assert len(chains) == 2
+
+
+# ------------------------------------------------------------- through the real assemble
+E2E_SEEDS = range(32)
+
+
+def _with_lanes(osm, seed):
+    """Random ``lanes`` / ``lanes:forward`` / ``lanes:backward`` on some ways."""
+    rng = np.random.default_rng(seed + 5000)
+    ways = []
+    for wid, refs, tags in osm.ways:
+        tags = dict(tags)
+        r = rng.random()
+        if r < 0.3:
+            tags["lanes"] = str(int(rng.integers(1, 5)))
+        elif r < 0.45:
+            tags["lanes"] = "3"
+            tags["lanes:forward" if rng.random() < 0.5 else "lanes:backward"] = "2"
+        ways.append((wid, refs, tags))
+    osm.ways = ways
+    return osm
+
+
+def _assembled(seed):
+    from supplynet.capacity import load_capacity_table
+    from supplynet.osm.assemble import Attachments, assemble_graph, way_capacities
+
+    data = _road_data(_with_lanes(random_osm(seed), seed))
+    rng = np.random.default_rng(seed)
+    used = np.unique(data.refs)
+    facilities = rng.choice(used, size=3, replace=False).tolist()
+    att = Attachments(
+        takeover={int(n): f"fac_{k}" for k, n in enumerate(facilities)},
+        facility_attrs={
+            f"fac_{k}": {"name": f"F{k}", "kind": "depot", "country": ""} for k in range(3)
+        },
+    )
+    protected = np.zeros(data.n_nodes, dtype=bool)
+    protected[facilities] = True
+    capacity, speed, surface = way_capacities(data, load_capacity_table(tanker_m3=45.0))
+    pieces = split_ways(data, protected)
+    chains = contract_segments(pieces.u, pieces.v, data.oneway[pieces.way], protected)
+    G = assemble_graph(
+        data,
+        pieces,
+        chains,
+        way_capacity=capacity,
+        way_speed=speed,
+        way_surface=surface,
+        attachments=att,
+        country=None,
+        graph_attrs={},
+    )
+    return data, capacity, att, G
+
+
+def _name(data, att, n):
+    return att.takeover.get(n) or f"osm_{int(data.node_ids[n])}"
+
+
+def _raw_segments(data, capacity):
+    """(name u, name v) -> list of (way id, capacity, km) for every directed segment."""
+    from osm_fixtures import haversine_km as ref_km
+
+    seg: dict[tuple[int, int], list[tuple[int, float, float]]] = {}
+    for w in range(data.n_ways):
+        refs = data.refs[data.way_offsets[w] : data.way_offsets[w + 1]].tolist()
+        for a, b in itertools.pairwise(refs):
+            km = ref_km((data.lon[a], data.lat[a]), (data.lon[b], data.lat[b]))
+            wid = int(data.way_ids[w])
+            seg.setdefault((a, b), []).append((wid, float(capacity[w, 0]), km))
+            if not data.oneway[w]:
+                seg.setdefault((b, a), []).append((wid, float(capacity[w, 1]), km))
+    return seg
+
+
+@pytest.mark.parametrize("seed", E2E_SEEDS)
+def test_assembled_roads_match_their_osm_segments(seed):
+    """Each assembled road: geometry from its tail node to its head node, length the sum
+    of its segments, capacity the minimum of its segments' in its direction."""
+    from osm_fixtures import haversine_km as ref_km
+
+    data, capacity, att, G = _assembled(seed)
+    segments = _raw_segments(data, capacity)
+    at = {(float(data.lon[n]), float(data.lat[n])): n for n in np.unique(data.refs).tolist()}
+    assert G.number_of_edges() > 0
+    for u, v, d in G.edges(data=True):
+        coords = list(d["geometry"].coords)
+        assert coords[0] == pytest.approx((G.nodes[u]["lon"], G.nodes[u]["lat"]))
+        assert coords[-1] == pytest.approx((G.nodes[v]["lon"], G.nodes[v]["lat"]))
+        assert d["length_km"] == pytest.approx(
+            sum(ref_km(a, b) for a, b in itertools.pairwise(coords)), rel=1e-9
+        )
+        nodes = [at[c] for c in coords]
+        assert _name(data, att, nodes[0]) == u and _name(data, att, nodes[-1]) == v
+        options = [segments[(a, b)] for a, b in itertools.pairwise(nodes)]
+        way_ids = {int(w) for w in d["osm_way_ids"].split(";")}
+        if all(len(o) == 1 for o in options):  # no parallel duplicate segment
+            assert d["capacity_m3_day"] == pytest.approx(min(o[0][1] for o in options))
+            assert way_ids == {o[0][0] for o in options}
+        else:
+            assert d["capacity_m3_day"] <= min(max(c for _, c, _ in o) for o in options) + 1e-9
+
+
+@pytest.mark.parametrize("seed", E2E_SEEDS)
+def test_assembled_graph_keeps_distances_and_max_flow(seed):
+    """Shortest distances and max-flow values between kept nodes of the assembled graph
+    equal those of the raw OSM segments (networkx on both)."""
+    data, capacity, att, G = _assembled(seed)
+    raw = nx.DiGraph()
+    for (a, b), options in _raw_segments(data, capacity).items():
+        raw.add_edge(
+            _name(data, att, a),
+            _name(data, att, b),
+            length=min(km for *_, km in options),
+            capacity=sum(c for _, c, _ in options),
+        )
+    after = nx.DiGraph()
+    for u, v, d in G.edges(data=True):
+        if after.has_edge(u, v):
+            after[u][v]["capacity"] += d["capacity_m3_day"]
+            after[u][v]["length"] = min(after[u][v]["length"], d["length_km"])
+        else:
+            after.add_edge(u, v, capacity=d["capacity_m3_day"], length=d["length_km"])
+    kept = sorted(n for n in G if n in raw)
+    assert set(G) - set(kept) <= set(att.takeover.values())  # only isolated facilities
+    for s in kept:
+        d_raw = nx.single_source_dijkstra_path_length(raw, s, weight="length")
+        d_after = (
+            nx.single_source_dijkstra_path_length(after, s, weight="length")
+            if s in after
+            else {s: 0.0}
+        )
+        for t in kept:
+            assert (t in d_raw) == (t in d_after), (s, t)
+            if t in d_raw:
+                assert d_after[t] == pytest.approx(d_raw[t], rel=1e-9, abs=1e-9), (s, t)
+    rng = np.random.default_rng(seed)
+    flow_nodes = sorted(n for n in kept if n in after)
+    for _ in range(6):
+        s, t = (str(x) for x in rng.choice(flow_nodes, size=2, replace=False))
+        expected = nx.maximum_flow_value(raw, s, t)
+        assert nx.maximum_flow_value(after, s, t) == pytest.approx(expected), (s, t)

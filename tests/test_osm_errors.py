@@ -289,3 +289,136 @@ def test_destination_next_to_a_fragment_stays_on_the_main_network(tmp_path):
     net = _build(write_osm(tmp_path / "frag2.osm.pbf", data), data)
     assert "osm_98" not in net.graph
     assert sn.max_throughput(net).delivered_m3_day == pytest.approx(TOY_ANSWER_M3_DAY)
+
+
+def test_missing_way_node_splits_the_way_instead_of_bridging_it(tmp_path, caplog):
+    """Node 20 of the one-way secondary 5-20-21-12 is missing from a clipped extract: the
+    road is cut there, leaving the stub 21 -> 12, never a straight 5 -> 21 shortcut."""
+    import supplynet as sn
+
+    data = toy_corridor()
+    del data.nodes[20]
+    path = write_osm(tmp_path / "gap.osm.pbf", data)
+    with caplog.at_level("INFO", logger="supplynet.osm"):
+        net = _build(path, data)
+    G = net.graph
+    assert not G.has_edge("osm_5", "bamako") and not G.has_edge("osm_5", "osm_21")
+    assert G.has_edge("osm_21", "bamako") and not G.has_edge("bamako", "osm_21")
+    (stub,) = G.get_edge_data("osm_21", "bamako").values()
+    assert stub["geometry"].coords[0] == pytest.approx(data.nodes[21])
+    assert len(stub["geometry"].coords) == 2
+    # only the road through Border X (10,000 m3/day) is left
+    assert sn.max_throughput(net).delivered_m3_day == pytest.approx(10_000.0)
+    assert any("cut there" in r.getMessage() for r in caplog.records)
+
+
+def test_way_builder_splits_at_every_missing_node():
+    import numpy as np
+
+    from supplynet.osm.roads import WayBuilder
+
+    builder = WayBuilder()
+    builder.add(7, [1, 2, 3, 4, 5, 6, 7], {"highway": "trunk", "lanes": "4"})
+    builder.add(8, [5, 9], {"highway": "primary"})
+    ids = np.array([1, 2, 4, 5, 7, 9])  # 3 and 6 missing
+    data = builder.finish(ids, ids * 0.01, ids * 0.0, source="clipped")
+    parts = [
+        data.node_ids[data.refs[data.way_offsets[w] : data.way_offsets[w + 1]]].tolist()
+        for w in range(data.n_ways)
+    ]
+    assert parts == [[1, 2], [4, 5], [5, 9]]  # [7] alone is dropped
+    assert data.way_ids.tolist() == [7, 7, 8]
+    assert data.highway.tolist() == ["trunk", "trunk", "primary"]
+    assert data.lanes[:2].tolist() == [4.0, 4.0]
+
+
+def test_duplicate_node_ids_in_a_pbf_do_not_hide_later_nodes(tmp_path):
+    """A node written twice (merged extracts) used to fill the location buffer early, so
+    the last wanted nodes were never read."""
+    import osmium
+    from osm_fixtures import TOY_ANSWER_M3_DAY
+
+    import supplynet as sn
+    from supplynet.osm.pbf import read_pbf
+    from supplynet.osm.roads import DEFAULT_HIGHWAYS
+
+    data = toy_corridor()
+    path = tmp_path / "dupes.osm.pbf"
+    writer = osmium.SimpleWriter(str(path))
+    try:
+        for nid in [1, *sorted(data.nodes)]:  # node 1 twice, first at its own place
+            writer.add_node(
+                osmium.osm.mutable.Node(id=nid, location=data.nodes[nid], tags={}, version=1)
+            )
+        for wid, refs, tags in data.ways:
+            writer.add_way(osmium.osm.mutable.Way(id=wid, nodes=refs, tags=tags, version=1))
+    finally:
+        writer.close()
+    roads = read_pbf(path, DEFAULT_HIGHWAYS)
+    assert roads.node_ids.tolist() == [*range(1, 13), 20, 21]
+    assert roads.n_ways == 5 and len(roads.refs) == 5 + 3 + 3 + 4 + 4
+    net = _build(path, data)
+    assert net.graph.number_of_edges() == 7
+    assert sn.max_throughput(net).delivered_m3_day == pytest.approx(TOY_ANSWER_M3_DAY)
+
+
+def test_empty_capacity_table_file_is_named(pbf, toy, tmp_path):
+    from supplynet.capacity import load_capacity_table
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(DataError) as exc:
+        load_capacity_table(empty)
+    assert "empty.csv" in _one_line(exc) and "tanker_trucks_day" in str(exc.value)
+    with pytest.raises(DataError, match=r"empty\.csv"):
+        _build(pbf, toy, capacity_table=empty)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (("many", 30.0), "not numbers"),
+        ((100.0, 0.0), "speed_kmh > 0"),
+        ((-5.0, 40.0), "tanker_trucks_day must be >= 0"),
+        ((100.0,), "two numbers"),
+    ],
+    ids=["non-numeric", "zero-speed", "negative-trucks", "one-number"],
+)
+def test_bad_capacity_override_row_is_named_at_load_time(pbf, toy, row, message):
+    from supplynet.capacity import load_capacity_table
+
+    with pytest.raises(DataError) as exc:
+        load_capacity_table({("primary", "unpaved"): row})
+    text = _one_line(exc)
+    assert "('primary', 'unpaved')" in text and message in text
+    with pytest.raises(DataError, match=r"\('primary', 'unpaved'\)"):
+        _build(pbf, toy, capacity_table={("primary", "unpaved"): row})
+
+
+def test_capacity_override_keys_are_normalised():
+    from supplynet.capacity import load_capacity_table
+
+    table = load_capacity_table({(" Primary", "gravel"): (100.0, 30.0)}, tanker_m3=10.0)
+    assert table.lookup("primary", "laterite").capacity_m3_day == pytest.approx(1000.0)
+    with pytest.raises(DataError, match="tanker_m3 must be positive"):
+        table.with_overrides(tanker_m3=0.0)
+
+
+def test_boundaries_file_without_geometry_is_named(pbf, toy, tmp_path):
+    csv = tmp_path / "some.csv"
+    csv.write_text("iso3,name\nMLI,Mali\n")
+    with pytest.raises(DataError) as exc:
+        _build(pbf, toy, boundaries=csv)
+    text = _one_line(exc)
+    assert "some.csv" in text and "expected country polygons" in text
+    with pytest.raises(DataError, match="expected country polygons"):
+        _build(pbf, toy, boundaries=pd.DataFrame({"iso3": ["MLI"]}))
+
+
+def test_polygon_file_without_geometry_is_named(pbf, toy, tmp_path):
+    csv = tmp_path / "some.csv"
+    csv.write_text("name,value\nregion,1\n")
+    with pytest.raises(DataError) as exc:
+        _build(pbf, toy, polygon=csv)
+    text = _one_line(exc)
+    assert "some.csv" in text and "expected a region polygon" in text

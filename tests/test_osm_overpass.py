@@ -253,3 +253,33 @@ def test_unknown_country_is_named(offline, toy, monkeypatch):
             "overpass", countries=["Atlantis"], facilities=toy.facilities, progress=False
         )
     assert "country 'Atlantis'" in str(exc.value)
+
+
+def test_replayed_overpass_agrees_with_pbf_on_the_same_data(offline, tmp_path):
+    """Tags the sources used to read differently (highway case and spaces, roundabout with
+    oneway=no, junction=circular, lanes:forward) give the same network from Overpass as
+    from .osm.pbf."""
+    from osm_fixtures import tagged_corridor, write_osm
+
+    data = tagged_corridor()
+    _record(parse_bbox(BBOX), data, offline)
+    replayed = build_network_from_osm(
+        "overpass", bbox=BBOX, facilities=data.facilities, progress=False
+    )
+    from_pbf = build_network_from_osm(
+        write_osm(tmp_path / "tagged.osm.pbf", data), facilities=data.facilities, progress=False
+    )
+
+    def arcs(net):
+        return sorted(
+            (u, v, d["highway"], round(d["capacity_m3_day"], 6), round(d["length_km"], 9))
+            for u, v, d in net.graph.edges(data=True)
+        )
+
+    assert arcs(replayed) == arcs(from_pbf)
+    assert replayed.graph.has_edge("osm_5", "bamako")
+    assert not replayed.graph.has_edge("bamako", "osm_5")
+
+
+def test_highway_filter_matches_any_case_and_spaces():
+    assert highway_filter(["trunk"]) == '["highway"~"^ *(trunk) *$",i]'

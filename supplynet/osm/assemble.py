@@ -1,20 +1,35 @@
 """Capacities of OSM ways and the assembly of the contracted graph in supplynet's schema.
 
-Capacity of a way (per direction of travel)::
+Capacity of a way, for each direction of travel::
 
-    capacity_m3_day = tanker_trucks_day(highway, surface) * tanker_m3 * lane_factor
-    lane_factor     = lanes / 2 if the way has ``lanes`` > 2, else 1
+    capacity_m3_day = tanker_trucks_day(highway, surface) * tanker_m3 * max(lanes_dir, 1)
     speed_kmh       = min(table speed, maxspeed tag)
 
-The table (``data/road_capacity.csv`` or the user's) gives figures per direction for an
-ordinary road (up to two lanes, or one carriageway of a dual road); more lanes scale
-capacity linearly. A class/surface missing from the table is an error naming the way,
-unless the table's fallback row is allowed.
+The table (``data/road_capacity.csv`` or the user's) gives the figure for one direction
+of an ordinary two-lane two-way road, that is for one lane; a direction with more lanes
+scales it linearly. ``lanes_dir``, the lanes in that direction, is:
 
-A merged road has the summed length and travel time of its pieces and the minimum of
-their capacities; its ``highway``, ``surface``, ``ref`` and ``lanes`` are those of its
-bottleneck (lowest-capacity piece, the longest of them on ties); ``osm_way_ids`` lists
-every OSM way on it, in travel order.
+* ``lanes:forward`` / ``lanes:backward`` when tagged (relative to the way's drawing
+  direction, so swapped for ``oneway=-1``);
+* on a one-way road, all its ``lanes`` (``lanes=2`` one-way: twice the table's figure);
+* on a two-way road, ``lanes`` minus the other direction's tagged lanes, or else half
+  of ``lanes`` (``lanes=4`` two-way: twice the figure each way);
+* one lane when nothing is tagged.
+
+A class/surface missing from the table is an error naming the way, unless the table's
+fallback row is allowed.
+
+A merged road has the summed length and travel time of its pieces and, in each direction,
+the minimum of their capacities in that direction; its ``highway``, ``surface``, ``ref``
+and ``lanes`` are those of its bottleneck (lowest-capacity piece in its forward
+direction, the longest of them on ties); ``osm_way_ids`` lists every OSM way on it, in
+travel order.
+
+A facility whose road node another facility already took is joined to that node (the
+*anchor*) by a zero-length two-way connector road. Its capacity, in both directions, is
+``max(sum of the capacities of the roads entering the anchor, sum of those leaving it)``:
+everything that can reach the anchor, or leave it, by road can pass the connector, so a
+facility on a node reached only by one-way roads is not cut off.
 """
 
 from __future__ import annotations
@@ -31,15 +46,52 @@ from supplynet.capacity import CapacityTable, normalise_surface
 from supplynet.osm.contract import Chains, Pieces
 from supplynet.osm.roads import RoadData
 
-__all__ = ["Attachments", "assemble_graph", "way_capacities"]
+__all__ = ["Attachments", "assemble_graph", "lane_factors", "way_capacities"]
 
 logger = logging.getLogger(__name__)
+
+
+def lane_factors(data: RoadData) -> np.ndarray:
+    """Per way: the lanes along (column 0) and against (column 1) its stored order.
+
+    The stored order is the travel direction of a one-way way. Each is at least 1 (the
+    table's figure); see the module docstring for the rule.
+
+    Examples
+    --------
+    >>> from supplynet.osm.roads import WayBuilder
+    >>> b = WayBuilder()
+    >>> b.add(1, [1, 2], {"highway": "trunk", "lanes": "4"})
+    >>> b.add(2, [1, 2], {"highway": "trunk", "lanes": "2", "oneway": "yes"})
+    >>> b.add(3, [1, 2], {"highway": "trunk", "lanes": "3", "lanes:forward": "2"})
+    >>> b.add(4, [1, 2], {"highway": "trunk"})
+    >>> data = b.finish(np.array([1, 2]), np.zeros(2), np.zeros(2), "doc")
+    >>> lane_factors(data).tolist()
+    [[2.0, 2.0], [2.0, 1.0], [2.0, 1.0], [1.0, 1.0]]
+    """
+    lanes, fwd, bwd = data.lanes, data.lanes_forward, data.lanes_backward
+    oneway = data.oneway
+    with np.errstate(invalid="ignore"):
+        # a two-way road: the tag, else the total minus the other side, else half
+        fwd_two = np.where(~np.isnan(fwd), fwd, np.where(~np.isnan(bwd), lanes - bwd, lanes / 2))
+        bwd_two = np.where(~np.isnan(bwd), bwd, np.where(~np.isnan(fwd), lanes - fwd, lanes / 2))
+        fwd_one = np.where(~np.isnan(fwd), fwd, lanes)
+    along = np.where(oneway, fwd_one, fwd_two)
+    against = np.where(oneway, 1.0, bwd_two)
+    factors = np.column_stack([along, against])
+    factors[~(factors >= 1.0)] = 1.0  # NaN (untagged) and fewer than one lane: the figure
+    return factors
 
 
 def way_capacities(
     data: RoadData, table: CapacityTable, *, fallback: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per way: capacity (m3/day per direction), speed (km/h) and normalised surface."""
+    """Per way: capacity, speed (km/h) and normalised surface.
+
+    The capacity (m3/day) has two columns: along the way's stored order (its travel
+    direction when one-way) and against it (unused for one-way ways), with the lane
+    rule of the module docstring.
+    """
     surface = np.array([normalise_surface(s or None) for s in data.surface.tolist()], dtype=object)
     capacity = np.empty(data.n_ways, dtype=np.float64)
     speed = np.empty(data.n_ways, dtype=np.float64)
@@ -56,10 +108,8 @@ def way_capacities(
         mask = inverse == k
         capacity[mask] = road.capacity_m3_day
         speed[mask] = road.speed_kmh
-    lane_factor = np.where(data.lanes > 2, data.lanes / 2.0, 1.0)
-    capacity *= lane_factor
     speed = np.fmin(speed, data.maxspeed_kmh)  # fmin ignores NaN
-    return capacity, speed, surface
+    return capacity[:, None] * lane_factors(data), speed, surface
 
 
 @dataclass
@@ -72,7 +122,7 @@ class Attachments:
         Road node position -> facility id (the facility takes the node's place).
     connectors : list of (facility id, road node position)
         Facilities whose road node was already taken: joined by a zero-length two-way
-        connector road.
+        connector road (capacity: see the module docstring).
     facility_attrs : dict
         Facility id -> node attributes (name, kind, country, supply ...).
     """
@@ -112,10 +162,12 @@ def _chain_sums(values: np.ndarray, chains: Chains, how: str) -> np.ndarray:
     return np.minimum.reduceat(values, starts)
 
 
-def _bottleneck_member(pieces: Pieces, chains: Chains, way_capacity: np.ndarray) -> np.ndarray:
-    """Per chain: the way index of its lowest-capacity piece (the longest on ties)."""
+def _bottleneck_member(pieces: Pieces, chains: Chains, capacity: np.ndarray) -> np.ndarray:
+    """Per chain: the way index of its lowest-capacity member (the longest on ties).
+
+    ``capacity`` is per member, in the chain's forward direction.
+    """
     length = pieces.length_km[chains.member_segment]
-    capacity = way_capacity[pieces.way[chains.member_segment]]
     order = np.lexsort((length, -capacity, chains.member_chain))
     last = np.r_[chains.member_chain[order][1:] != chains.member_chain[order][:-1], True]
     return pieces.way[chains.member_segment[order][last]]
@@ -133,7 +185,11 @@ def assemble_graph(
     country: np.ndarray | None,
     graph_attrs: dict[str, Any],
 ) -> nx.MultiDiGraph:
-    """Build the supplynet MultiDiGraph from contracted chains and facility attachments."""
+    """Build the supplynet MultiDiGraph from contracted chains and facility attachments.
+
+    ``way_capacity`` is per way, either one figure for both directions or two columns
+    (along and against the way's stored order, as :func:`way_capacities` returns).
+    """
     G = nx.MultiDiGraph(**graph_attrs)
     if len(chains) == 0:
         return G
@@ -141,8 +197,15 @@ def assemble_graph(
     way = pieces.way[seg]
     length = _chain_sums(pieces.length_km[seg], chains, "sum")
     time_h = _chain_sums(pieces.length_km[seg] / way_speed[way], chains, "sum")
-    capacity = _chain_sums(way_capacity[way], chains, "min")
-    rep = _bottleneck_member(pieces, chains, way_capacity)
+    per_dir = np.asarray(way_capacity, dtype=np.float64)
+    if per_dir.ndim == 1:
+        per_dir = np.column_stack([per_dir, per_dir])
+    # a member walked against its piece's order carries the way's "against" figure
+    along = np.where(chains.member_forward, per_dir[way, 0], per_dir[way, 1])
+    against = np.where(chains.member_forward, per_dir[way, 1], per_dir[way, 0])
+    capacity = _chain_sums(along, chains, "min")
+    capacity_rev = _chain_sums(against, chains, "min")
+    rep = _bottleneck_member(pieces, chains, along)
     oneway = data.oneway[
         pieces.way[
             seg[np.r_[0, np.flatnonzero(chains.member_chain[1:] != chains.member_chain[:-1]) + 1]]
@@ -195,7 +258,13 @@ def assemble_graph(
                     names[v],
                     names[u],
                     rev,
-                    {**attrs, "edge_id": rev, "direction": "rev", "geometry": geom.reverse()},
+                    {
+                        **attrs,
+                        "capacity_m3_day": float(capacity_rev[i]),
+                        "edge_id": rev,
+                        "direction": "rev",
+                        "geometry": geom.reverse(),
+                    },
                 )
             )
     G.add_edges_from(edges)
@@ -252,18 +321,24 @@ def _add_nodes(
 def _add_connectors(
     G: nx.MultiDiGraph, data: RoadData, attachments: Attachments, country: np.ndarray | None
 ) -> None:
-    """Zero-length two-way roads from facilities sharing a road node with another one."""
+    """Zero-length two-way roads from facilities sharing a road node with another one.
+
+    Capacity: the larger of the road capacity entering and leaving the anchor node.
+    """
     for fid, n in attachments.connectors:
         anchor = _node_name(data, n, attachments)
         if anchor not in G:
             _add_nodes(G, data, np.array([n]), attachments, country)
         lon, lat = float(data.lon[n]), float(data.lat[n])
         G.add_node(fid, **{**attachments.facility_attrs[fid], "lon": lon, "lat": lat})
-        through = sum(
-            d["capacity_m3_day"]
-            for _, _, d in G.out_edges(anchor, data=True)
-            if d.get("highway") != "connector"
+        entering, leaving = (
+            sum(d["capacity_m3_day"] for *_, d in arcs if d.get("highway") != "connector")
+            for arcs in (
+                G.in_edges(anchor, data=True),
+                G.out_edges(anchor, data=True),
+            )
         )
+        through = max(entering, leaving)
         geom = shapely.linestrings([[lon, lat], [lon, lat]])
         attrs = {
             "road_id": f"conn_{fid}",

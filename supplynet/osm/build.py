@@ -19,7 +19,8 @@ Stages (one INFO log line each, with counts; a rich progress display on a termin
 Facilities take over their snapped road node: the node is renamed to the facility id and
 carries the facility's attributes at the road node's position. When two facilities snap
 to the same road node, the second is joined to the first by a zero-length two-way
-connector road (``highway = "connector"``) whose capacity is the road's.
+connector road (``highway = "connector"``) whose capacity, both ways, is the larger of
+the road capacity entering and leaving the shared node.
 """
 
 from __future__ import annotations
@@ -241,7 +242,8 @@ def build_network_from_osm(
         Country polygons with an ISO3 column: road nodes get their country, and where a
         road crosses a boundary its last node before it becomes a ``border`` node
         ``border_osm_<id>`` (no throughput limit), unless a border post of the facility
-        table lies within ``tolerance_km`` and stands for that crossing. Without
+        table lies within ``tolerance_km`` of that crossing along the roads and stands
+        for it. Without
         boundaries, the border posts are those of the facility table.
     tolerance_km : float
         Largest distance from a facility to its road node.

@@ -247,6 +247,19 @@ def _iso3_column(gdf: Any) -> str:
     )
 
 
+def _has_geometry(frame: Any) -> bool:
+    """Is ``frame`` a GeoDataFrame with an active geometry column?"""
+    import geopandas as gpd
+
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return False
+    try:
+        frame.geometry  # noqa: B018
+    except AttributeError:
+        return False
+    return True
+
+
 def read_boundaries(boundaries: Any) -> list[tuple[str, BaseGeometry]]:
     """Country polygons from a GeoDataFrame or a vector file, as ``(iso3, geometry)``."""
     import geopandas as gpd
@@ -260,6 +273,14 @@ def read_boundaries(boundaries: Any) -> list[tuple[str, BaseGeometry]]:
             boundaries = gpd.read_file(path, engine="pyogrio")
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
             raise DataError(f"{path}: cannot read boundaries ({exc})") from None
+        where = str(path)
+    else:
+        where = "boundaries"
+    if not _has_geometry(boundaries):
+        raise DataError(
+            f"{where}: no geometries; expected country polygons with an ISO3 column as a "
+            "GeoDataFrame or a vector file (GeoJSON, GeoPackage, shapefile)"
+        )
     if boundaries.crs is not None and not boundaries.crs.equals("EPSG:4326"):
         boundaries = boundaries.to_crs("EPSG:4326")
     col = _iso3_column(boundaries)
@@ -337,6 +358,43 @@ def attach_facilities(fac: pd.DataFrame, nearest: np.ndarray, dist: np.ndarray) 
     return att
 
 
+def _road_distances(
+    data: RoadData, sources: list[int], cutoff_km: float
+) -> dict[int, dict[int, float]]:
+    """Shortest distances along the roads (either direction) from each source node.
+
+    Only nodes within ``cutoff_km`` of a source, in a straight line, can be within
+    ``cutoff_km`` of it along the roads, so only the way segments between such nodes
+    are searched.
+    """
+    import networkx as nx
+
+    if not sources or len(data.refs) < 2:
+        return {s: {s: 0.0} for s in sources}
+    near = np.zeros(data.n_nodes, dtype=bool)
+    for s in sources:
+        d = haversine_km(
+            data.lon,
+            data.lat,
+            np.full(data.n_nodes, data.lon[s]),
+            np.full(data.n_nodes, data.lat[s]),
+        )
+        near |= d <= cutoff_km
+    a, b = data.refs[:-1], data.refs[1:]
+    same_way = np.ones(len(a), dtype=bool)
+    same_way[data.way_offsets[1:-1] - 1] = False
+    keep = same_way & near[a] & near[b] & (a != b)
+    a, b = a[keep], b[keep]
+    km = haversine_km(data.lon[a], data.lat[a], data.lon[b], data.lat[b])
+    H = nx.Graph()
+    H.add_nodes_from(sources)
+    H.add_weighted_edges_from(zip(a.tolist(), b.tolist(), km.tolist(), strict=True))
+    return {
+        s: nx.single_source_dijkstra_path_length(H, s, cutoff=cutoff_km, weight="weight")
+        for s in sources
+    }
+
+
 def add_border_crossings(
     att: Attachments,
     data: RoadData,
@@ -344,20 +402,26 @@ def add_border_crossings(
     fac: pd.DataFrame,
     tolerance_km: float,
 ) -> list[int]:
-    """Make detected crossings border nodes, unless a border facility is within tolerance."""
-    borders = fac[fac["kind"] == "border"]
+    """Make detected crossings border nodes, unless a border post of the table stands for it.
+
+    A border post of the facility table stands for a detected crossing when the road node
+    the post snapped to is within ``tolerance_km`` of the crossing node *along the roads*
+    (either direction): the post is on that road, near that crossing. A post near a
+    parallel road, or near another crossing of a road it only reaches by a detour longer
+    than the tolerance, does not hide that crossing.
+    """
+    border_ids = set(fac.index[fac["kind"] == "border"].astype(str))
+    posts = sorted(
+        {n for n, fid in att.takeover.items() if fid in border_ids}
+        | {n for fid, n in att.connectors if fid in border_ids}
+    )
+    covered: set[int] = set()
+    if posts and crossings:
+        for reach in _road_distances(data, posts, tolerance_km).values():
+            covered.update(reach)
     added = []
     for n, pair in crossings:
-        if len(borders):
-            d = haversine_km(
-                borders["lon"].to_numpy(),
-                borders["lat"].to_numpy(),
-                np.full(len(borders), data.lon[n]),
-                np.full(len(borders), data.lat[n]),
-            )
-            if float(d.min()) <= tolerance_km:
-                continue
-        if n in att.takeover:
+        if n in covered or n in att.takeover:
             continue
         fid = f"border_osm_{int(data.node_ids[n])}".replace("-", "m")
         att.takeover[n] = fid

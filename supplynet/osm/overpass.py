@@ -47,12 +47,15 @@ _AEQD = "+proj=aeqd +lat_0=12.64 +lon_0=-8.0 +datum=WGS84 +units=m +no_defs"
 def highway_filter(highways: Sequence[str]) -> str:
     """The Overpass way filter osmnx is given for ``highways``.
 
+    Case-insensitive and allowing surrounding spaces, so that Overpass returns the ways
+    the file readers keep (they strip and lowercase ``highway``).
+
     Examples
     --------
     >>> highway_filter(["trunk", "primary"])
-    '["highway"~"^(trunk|primary)$"]'
+    '["highway"~"^ *(trunk|primary) *$",i]'
     """
-    return '["highway"~"^(' + "|".join(highways) + ')$"]'
+    return '["highway"~"^ *(' + "|".join(highways) + ') *$",i]'
 
 
 def parse_bbox(bbox: str | Sequence[float]) -> Polygon:
@@ -76,6 +79,19 @@ def parse_bbox(bbox: str | Sequence[float]) -> Polygon:
     return box(west, south, east, north)
 
 
+def _has_geometry(frame: Any) -> bool:
+    """Is ``frame`` a GeoDataFrame with an active geometry column?"""
+    import geopandas as gpd
+
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return False
+    try:
+        frame.geometry  # noqa: B018
+    except AttributeError:
+        return False
+    return True
+
+
 def read_polygon(path: str | Path) -> BaseGeometry:
     """Read a region polygon from a GeoJSON (or any OGR vector file) or a WKT text file."""
     path = Path(path)
@@ -93,6 +109,11 @@ def read_polygon(path: str | Path) -> BaseGeometry:
         gdf = gpd.read_file(path, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise DataError(f"{path}: cannot read region polygon ({exc})") from None
+    if not _has_geometry(gdf):
+        raise DataError(
+            f"{path}: no geometries in the file; expected a region polygon as a vector "
+            "file (GeoJSON, GeoPackage, shapefile) or a WKT text file (.wkt)"
+        )
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
         gdf = gdf.to_crs("EPSG:4326")
     return gdf.geometry.union_all()

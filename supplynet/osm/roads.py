@@ -6,6 +6,16 @@ flat array of node positions (``refs``) cut by ``way_offsets`` (the CSR layout),
 entry per way for its tags. One-way ways tagged ``oneway=-1`` are reversed while reading,
 so a way always runs in its direction of travel when ``oneway`` is true.
 
+Every source reads the same raw tags through the same rules, so the three agree on the
+same data:
+
+* ``highway`` is compared after stripping spaces and lowercasing (:func:`normalise_highway`);
+* one-way follows OSM (:func:`is_oneway`): ``oneway=yes|true|1`` and ``-1|reverse`` are
+  one-way, ``oneway=no|false|0`` is two-way, and otherwise ``junction=roundabout`` or
+  ``junction=circular`` imply one-way;
+* a way node missing from the data (a clipped extract) splits the way there: the parts on
+  either side become separate ways, never joined by a straight shortcut over the gap.
+
 Keeping arrays instead of one Python object per node is what keeps memory proportional to
 the kept roads (a few dozen bytes per node) on region-scale extracts.
 """
@@ -26,10 +36,12 @@ from supplynet.errors import DataError
 __all__ = [
     "DEFAULT_HIGHWAYS",
     "EARTH_RADIUS_KM",
+    "WAY_TAGS",
     "RoadData",
     "WayBuilder",
     "haversine_km",
     "is_oneway",
+    "normalise_highway",
     "parse_highways",
     "parse_lanes",
     "parse_maxspeed_kmh",
@@ -49,11 +61,27 @@ DEFAULT_HIGHWAYS: tuple[str, ...] = (
     "primary_link",
     "secondary_link",
 )
+#: The way tags every reader keeps (and hands to :class:`WayBuilder`).
+WAY_TAGS: tuple[str, ...] = (
+    "highway",
+    "surface",
+    "ref",
+    "lanes",
+    "lanes:forward",
+    "lanes:backward",
+    "maxspeed",
+    "oneway",
+    "junction",
+)
 #: The mean Earth radius osmnx uses for great-circle lengths, in km.
 EARTH_RADIUS_KM = 6371.009
 
 _ONEWAY_YES = {"yes", "true", "1"}
 _ONEWAY_REVERSE = {"-1", "reverse"}
+_ONEWAY_NO = {"no", "false", "0"}
+_IMPLIED_ONEWAY_JUNCTIONS = {"roundabout", "circular"}
+#: ``oneway`` values osmnx reverses a way for (undone in :func:`road_data_from_graph`).
+_OSMNX_REVERSED = {"-1", "reverse", "T"}
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
 
@@ -79,23 +107,39 @@ def parse_highways(highway: str | Iterable[str] | None) -> tuple[str, ...]:
     return classes
 
 
+def normalise_highway(value: Any) -> str:
+    """The ``highway`` tag as the road filter and capacity table compare it.
+
+    Examples
+    --------
+    >>> normalise_highway(" Trunk "), normalise_highway(None)
+    ('trunk', '')
+    """
+    return str(value or "").strip().lower()
+
+
 def is_oneway(tags: Mapping[str, Any]) -> tuple[bool, bool]:
     """Return ``(oneway, reversed)`` for a way's tags (``oneway=-1`` is reversed).
 
-    Roundabouts are one-way.
+    As in OSM: ``junction=roundabout`` and ``junction=circular`` imply one-way unless
+    the way says ``oneway=no``.
 
     Examples
     --------
     >>> is_oneway({"oneway": "yes"}), is_oneway({"oneway": "-1"}), is_oneway({})
     ((True, False), (True, True), (False, False))
+    >>> is_oneway({"junction": "circular"}), is_oneway({"junction": "roundabout", "oneway": "no"})
+    ((True, False), (False, False))
     """
     value = str(tags.get("oneway") or "").strip().lower()
     if value in _ONEWAY_YES:
         return True, False
     if value in _ONEWAY_REVERSE:
         return True, True
+    if value in _ONEWAY_NO:
+        return False, False
     junction = str(tags.get("junction") or "").strip().lower()
-    return junction in ("roundabout", "circular"), False
+    return junction in _IMPLIED_ONEWAY_JUNCTIONS, False
 
 
 def parse_lanes(value: Any) -> float:
@@ -162,6 +206,10 @@ class RoadData:
         Per-way tags (``""`` when absent).
     lanes, maxspeed_kmh : ndarray of float64
         Per-way numbers, NaN when absent.
+    lanes_forward, lanes_backward : ndarray of float64
+        Lanes along and against the way's stored order (its travel direction when
+        one-way), from ``lanes:forward`` / ``lanes:backward`` (swapped for a way reversed
+        by ``oneway=-1``); NaN when absent.
     oneway : ndarray of bool
         One-way ways (already oriented in the direction of travel).
     source : str
@@ -179,6 +227,8 @@ class RoadData:
     ref: np.ndarray
     lanes: np.ndarray
     maxspeed_kmh: np.ndarray
+    lanes_forward: np.ndarray
+    lanes_backward: np.ndarray
     oneway: np.ndarray
     source: str = ""
 
@@ -209,6 +259,8 @@ class WayBuilder:
         self.ref: list[str] = []
         self.lanes: list[float] = []
         self.maxspeed_kmh: list[float] = []
+        self.lanes_forward: list[float] = []
+        self.lanes_backward: list[float] = []
         self.oneway: list[bool] = []
 
     def __len__(self) -> int:
@@ -226,13 +278,19 @@ class WayBuilder:
         if len(refs) < 2:
             return
         oneway, backwards = is_oneway(tags)
+        forward = parse_lanes(tags.get("lanes:forward"))
+        backward = parse_lanes(tags.get("lanes:backward"))
+        if backwards:
+            forward, backward = backward, forward
         self._refs.append(refs[::-1] if backwards else refs)
         self.way_ids.append(int(way_id))
-        self.highway.append(str(tags.get("highway") or "").strip().lower())
+        self.highway.append(normalise_highway(tags.get("highway")))
         self.surface.append(str(tags.get("surface") or ""))
         self.ref.append(str(tags.get("ref") or ""))
         self.lanes.append(parse_lanes(tags.get("lanes")))
         self.maxspeed_kmh.append(parse_maxspeed_kmh(tags.get("maxspeed")))
+        self.lanes_forward.append(forward)
+        self.lanes_backward.append(backward)
         self.oneway.append(oneway)
 
     def wanted_node_ids(self) -> np.ndarray:
@@ -244,9 +302,17 @@ class WayBuilder:
     def finish(
         self, node_ids: np.ndarray, lon: np.ndarray, lat: np.ndarray, source: str
     ) -> RoadData:
-        """Resolve node ids to positions; drop refs to nodes without a location."""
+        """Resolve node ids to positions; split ways where a node has no location.
+
+        A way ``a b X c d`` whose node ``X`` is missing becomes two ways ``a b`` and
+        ``c d`` (same id and tags): the gap is not bridged. Parts of fewer than two nodes
+        are dropped. A node id given twice keeps its first location.
+        """
         order = np.argsort(node_ids, kind="stable")
         node_ids, lon, lat = node_ids[order], lon[order], lat[order]
+        if len(node_ids) > 1:
+            first = np.r_[True, node_ids[1:] != node_ids[:-1]]
+            node_ids, lon, lat = node_ids[first], lon[first], lat[first]
         counts = np.array([len(r) for r in self._refs], dtype=np.int64)
         flat = np.concatenate(self._refs) if self._refs else np.empty(0, dtype=np.int64)
         self._refs = []
@@ -257,33 +323,49 @@ class WayBuilder:
             if len(node_ids)
             else np.zeros(len(flat), dtype=bool)
         )
+        way_of = np.repeat(np.arange(len(counts)), counts)
+        # a new part starts at each way's first node and after each missing node
+        new_part = np.ones(len(flat), dtype=bool)
+        if len(flat) > 1:
+            new_part[1:] = (way_of[1:] != way_of[:-1]) | ~found[:-1]
+        part_of = np.cumsum(new_part) - 1
+        n_parts = int(part_of[-1]) + 1 if len(flat) else 0
+        part_way = way_of[new_part]
+        pos, part_of = pos[found], part_of[found]
+        part_counts = np.bincount(part_of, minlength=n_parts)
+        keep_part = part_counts >= 2
+        pos, part_of = pos[keep_part[part_of]], part_of[keep_part[part_of]]
+        offsets = np.concatenate([[0], np.cumsum(part_counts[keep_part])]).astype(np.int64)
+        kept_way = part_way[keep_part]
         missing = int((~found).sum())
         if missing:
+            split = int(np.count_nonzero(np.bincount(kept_way, minlength=len(counts)) > 1))
             logger.info(
-                "%s: %d way node reference(s) have no location in the file; skipped",
+                "%s: %d way node reference(s) have no location in the file; their ways are "
+                "cut there (%d way(s) split in parts)",
                 source,
                 missing,
+                split,
             )
-        way_of = np.repeat(np.arange(len(counts)), counts)
-        pos, way_of = pos[found], way_of[found]
-        new_counts = np.bincount(way_of, minlength=len(counts))
-        keep_way = new_counts >= 2
-        keep_ref = keep_way[way_of]
-        pos, way_of = pos[keep_ref], way_of[keep_ref]
-        offsets = np.concatenate([[0], np.cumsum(new_counts[keep_way])]).astype(np.int64)
+
+        def per_way(values: list[Any], dtype: Any) -> np.ndarray:
+            return np.asarray(values, dtype=dtype)[kept_way]
+
         return RoadData(
             node_ids=node_ids,
             lon=lon,
             lat=lat,
-            way_ids=np.asarray(self.way_ids, dtype=np.int64)[keep_way],
+            way_ids=per_way(self.way_ids, np.int64),
             way_offsets=offsets,
             refs=pos.astype(np.int64),
-            highway=np.asarray(self.highway, dtype=object)[keep_way],
-            surface=np.asarray(self.surface, dtype=object)[keep_way],
-            ref=np.asarray(self.ref, dtype=object)[keep_way],
-            lanes=np.asarray(self.lanes, dtype=np.float64)[keep_way],
-            maxspeed_kmh=np.asarray(self.maxspeed_kmh, dtype=np.float64)[keep_way],
-            oneway=np.asarray(self.oneway, dtype=bool)[keep_way],
+            highway=per_way(self.highway, object),
+            surface=per_way(self.surface, object),
+            ref=per_way(self.ref, object),
+            lanes=per_way(self.lanes, np.float64),
+            maxspeed_kmh=per_way(self.maxspeed_kmh, np.float64),
+            lanes_forward=per_way(self.lanes_forward, np.float64),
+            lanes_backward=per_way(self.lanes_backward, np.float64),
+            oneway=per_way(self.oneway, bool),
             source=source,
         )
 
@@ -299,27 +381,31 @@ def road_data_from_graph(G: nx.MultiDiGraph, highways: Sequence[str], source: st
     """Turn an unsimplified osmnx graph into :class:`RoadData`, keeping ``highways`` only.
 
     Each osmnx edge (one segment between two consecutive way nodes) becomes a two-node
-    way; two-way roads appear once (the osmnx edge with ``reversed=False``). Segments of
-    other classes are dropped.
+    way. The graph should be made with osmnx's ``all_oneway`` setting on (as
+    :func:`supplynet.osm.xml.useful_way_tags` does): every segment then appears once with
+    the raw ``oneway`` tag, the reversal osmnx applies to ``oneway=-1|reverse|T`` ways is
+    undone, and :func:`is_oneway` decides as for ``.osm.pbf``. A graph made with osmnx's
+    defaults (boolean ``oneway``, two-way segments twice) is read with osmnx's decision:
+    its twin segments (``reversed=True``) are skipped. Segments of other classes are
+    dropped.
     """
     wanted = set(highways)
     builder = WayBuilder()
     for u, v, d in G.edges(data=True):
-        highway = str(_first(d.get("highway")) or "").strip().lower()
+        highway = normalise_highway(_first(d.get("highway")))
         if highway not in wanted:
             continue
-        oneway = bool(d.get("oneway", False))
-        if not oneway and d.get("reversed", False):
-            continue  # the twin of a two-way segment already taken
-        tags = {
-            "highway": highway,
-            "surface": _first(d.get("surface")),
-            "ref": _first(d.get("ref")),
-            "lanes": _first(d.get("lanes")),
-            "maxspeed": _first(d.get("maxspeed")),
-            "oneway": "yes" if oneway else "no",
-        }
-        builder.add(int(_first(d.get("osmid", 0)) or 0), [u, v], tags)
+        tags = {k: _first(d.get(k)) for k in WAY_TAGS}
+        tags["highway"] = highway
+        raw = tags["oneway"]
+        ends = [u, v]
+        if isinstance(raw, bool):  # osmnx decided (all_oneway off)
+            if not raw and d.get("reversed", False):
+                continue  # the twin of a two-way segment already taken
+            tags["oneway"] = "yes" if raw else "no"
+        elif raw is not None and str(raw) in _OSMNX_REVERSED:
+            ends = [v, u]  # back to the drawn order: is_oneway reverses it
+        builder.add(int(_first(d.get("osmid", 0)) or 0), ends, tags)
     used = builder.wanted_node_ids()
     lon = np.array([float(G.nodes[n]["x"]) for n in used.tolist()], dtype=np.float64)
     lat = np.array([float(G.nodes[n]["y"]) for n in used.tolist()], dtype=np.float64)

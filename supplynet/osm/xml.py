@@ -14,26 +14,35 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from supplynet.errors import DataError
-from supplynet.osm.roads import RoadData, road_data_from_graph
+from supplynet.osm.roads import WAY_TAGS, RoadData, road_data_from_graph
 
 __all__ = ["read_xml", "useful_way_tags"]
 
 logger = logging.getLogger(__name__)
 
-_EXTRA_TAGS = ("highway", "surface", "lanes", "ref", "maxspeed", "oneway", "junction")
-
 
 @contextlib.contextmanager
 def useful_way_tags() -> Iterator[None]:
-    """Make osmnx keep the way tags the capacity table needs, for the ``with`` block."""
+    """osmnx settings for reading roads, for the ``with`` block.
+
+    osmnx keeps the way tags the capacity table and the one-way rules need
+    (:data:`supplynet.osm.roads.WAY_TAGS`), and ``all_oneway`` is on: each segment
+    appears once with its raw ``oneway`` tag, so that
+    :func:`~supplynet.osm.roads.road_data_from_graph` applies the same one-way rules to
+    ``.osm`` and Overpass data as to ``.osm.pbf`` (osmnx's own rules differ: it treats
+    ``junction=circular`` as two-way and a roundabout as one-way even with ``oneway=no``).
+    """
     import osmnx as ox
 
     saved = list(ox.settings.useful_tags_way)
-    ox.settings.useful_tags_way = list(dict.fromkeys([*saved, *_EXTRA_TAGS]))
+    saved_oneway = ox.settings.all_oneway
+    ox.settings.useful_tags_way = list(dict.fromkeys([*saved, *WAY_TAGS]))
+    ox.settings.all_oneway = True
     try:
         yield
     finally:
         ox.settings.useful_tags_way = saved
+        ox.settings.all_oneway = saved_oneway
 
 
 def read_xml(path: str | Path, highways: Sequence[str]) -> RoadData:
