@@ -1,10 +1,17 @@
 """Road capacity assumptions: tanker trucks per day and truck speed by road class.
 
-One table, ``data/road_capacity.csv`` (columns ``highway, surface, tanker_trucks_day,
-speed_kmh, source, note``), serves the curated network and the OpenStreetMap builder.
-The capacity of a road in m3/day is::
+The road capacity assumptions serve the curated network and the OpenStreetMap builder:
+``data/road_capacity.csv`` (columns ``highway, surface, tanker_trucks_day, speed_kmh,
+source, note``) gives the figures for a road in good condition, per direction, and
+``data/road_condition.csv`` (``tag, value, capacity_factor, speed_factor``) scales them
+by the OSM condition tags ``smoothness`` and ``tracktype``. The tanker size is the
+``tanker_m3`` assumption (``data/assumptions.csv``), the one figure node capacities use
+too. The capacity of a road in m3/day per direction is::
 
     capacity_m3_day = tanker_trucks_day(highway, surface) * tanker_m3
+                      * capacity_factor(smoothness) * capacity_factor(tracktype)
+
+(the OSM builder then applies the lane rule of :mod:`supplynet.osm.assemble`).
 
 A row with ``highway = "*"`` and ``surface = "*"`` is the fallback. It is used only when
 the caller asks for it (``fallback=True``); otherwise a class missing from the table is an
@@ -15,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -79,9 +86,37 @@ class CapacityTable:
 
     rows: Mapping[tuple[str, str], tuple[float, float]]
     tanker_m3: float
+    conditions: Mapping[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+
+    def condition_factors(
+        self, smoothness: object = None, tracktype: object = None
+    ) -> tuple[float, float]:
+        """Capacity and speed multipliers for OSM ``smoothness`` and ``tracktype`` tags.
+
+        Values not in the condition table (or missing) multiply by 1.
+
+        Examples
+        --------
+        >>> load_capacity_table().condition_factors(smoothness="bad")
+        (0.7, 0.6)
+        """
+        capacity_f, speed_f = 1.0, 1.0
+        for tag, value in (("smoothness", smoothness), ("tracktype", tracktype)):
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            c, v = self.conditions.get((tag, str(value).strip().lower()), (1.0, 1.0))
+            capacity_f, speed_f = capacity_f * c, speed_f * v
+        return capacity_f, speed_f
 
     def lookup(
-        self, highway: str, surface: str = "paved", *, what: str = "", fallback: bool = False
+        self,
+        highway: str,
+        surface: str = "paved",
+        *,
+        smoothness: object = None,
+        tracktype: object = None,
+        what: str = "",
+        fallback: bool = False,
     ) -> RoadCapacity:
         """Return the capacity of a road of class ``highway`` and ``surface``.
 
@@ -89,6 +124,8 @@ class CapacityTable:
         ----------
         highway, surface : str
             OSM highway class and surface (``paved``/``unpaved`` or a raw OSM tag).
+        smoothness, tracktype : str, optional
+            OSM condition tags; they scale capacity and speed by the condition table.
         what : str, optional
             The road being looked up (edge or way id), named in the error message.
         fallback : bool, optional
@@ -105,6 +142,8 @@ class CapacityTable:
                 f"{closest(key[0], classes)} (or allow the table's fallback row)"
             )
         trucks, speed = self.rows[key]
+        capacity_f, speed_f = self.condition_factors(smoothness, tracktype)
+        trucks, speed = trucks * capacity_f, speed * speed_f
         return RoadCapacity(trucks, speed, trucks * self.tanker_m3)
 
     def with_overrides(
@@ -131,7 +170,9 @@ class CapacityTable:
         if tanker_m3 is not None:
             tanker_m3 = _positive_tanker(tanker_m3)
         return CapacityTable(
-            {**self.rows, **checked}, self.tanker_m3 if tanker_m3 is None else tanker_m3
+            {**self.rows, **checked},
+            self.tanker_m3 if tanker_m3 is None else tanker_m3,
+            self.conditions,
         )
 
     @property
@@ -189,6 +230,7 @@ def load_capacity_table(
     path: str | Path | Mapping[tuple[str, str], tuple[float, float]] | None = None,
     *,
     tanker_m3: float | None = None,
+    conditions: str | Path | None = None,
 ) -> CapacityTable:
     """Load the road capacity table (default: the embedded ``data/road_capacity.csv``).
 
@@ -200,6 +242,9 @@ def load_capacity_table(
         embedded table.
     tanker_m3 : float, optional
         Tanker size; default the ``tanker_m3`` assumption.
+    conditions : path, optional
+        Road condition table (``smoothness``/``tracktype`` factors); default the
+        embedded ``data/road_condition.csv``.
 
     Raises
     ------
@@ -215,7 +260,9 @@ def load_capacity_table(
         tanker_m3 = load_assumptions()["tanker_m3"]
     tanker_m3 = _positive_tanker(tanker_m3)
     if isinstance(path, Mapping):
-        return load_capacity_table(None, tanker_m3=tanker_m3).with_overrides(path)
+        return load_capacity_table(None, tanker_m3=tanker_m3, conditions=conditions).with_overrides(
+            path
+        )
     csv = Path(path) if path is not None else data_path("road_capacity.csv")
     try:
         df = pd.read_csv(csv, dtype={"highway": str, "surface": str})
@@ -249,4 +296,43 @@ def load_capacity_table(
                 f"got {trucks}, {speed}"
             )
         rows[_row_key(highway, surface)] = (trucks, speed)
-    return CapacityTable(rows, float(tanker_m3))
+    return CapacityTable(rows, float(tanker_m3), load_condition_table(conditions))
+
+
+def load_condition_table(
+    path: str | Path | None = None,
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """Read the road condition table: ``(tag, value) -> (capacity factor, speed factor)``.
+
+    The default is the embedded ``data/road_condition.csv`` (columns ``tag, value,
+    capacity_factor, speed_factor, source, note``) for the OSM ``smoothness`` and
+    ``tracktype`` tags.
+    """
+    from supplynet.datasets import data_path
+
+    csv = Path(path) if path is not None else data_path("road_condition.csv")
+    try:
+        df = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise DataError(f"{csv}: road condition table not found") from None
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{csv}: cannot read road condition table: {exc}") from None
+    need = {"tag", "value", "capacity_factor", "speed_factor"}
+    if missing := need - set(df.columns):
+        raise DataError(f"{csv}: missing column(s) {', '.join(sorted(missing))}")
+    out: dict[tuple[str, str], tuple[float, float]] = {}
+    records = zip(df["tag"], df["value"], df["capacity_factor"], df["speed_factor"], strict=True)
+    for line, (tag, value, cap_text, speed_text) in enumerate(records, start=2):
+        try:
+            cap_f, speed_f = float(cap_text), float(speed_text)
+        except ValueError:
+            raise DataError(
+                f"{csv}:{line}: factors {cap_text!r}/{speed_text!r} are not numbers"
+            ) from None
+        if not (0 <= cap_f <= 10 and 0 < speed_f <= 10):
+            raise DataError(
+                f"{csv}:{line}: capacity_factor must be >= 0 and speed_factor > 0, "
+                f"got {cap_f}, {speed_f}"
+            )
+        out[(str(tag).strip().lower(), str(value).strip().lower())] = (cap_f, speed_f)
+    return out

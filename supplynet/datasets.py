@@ -20,7 +20,14 @@ __all__ = ["data_path", "load_network"]
 
 logger = logging.getLogger(__name__)
 
-_DATA_FILES = ("nodes.csv", "edges.csv", "assumptions.csv", "road_capacity.csv", "SOURCES.md")
+_DATA_FILES = (
+    "nodes.csv",
+    "edges.csv",
+    "assumptions.csv",
+    "road_capacity.csv",
+    "road_condition.csv",
+    "SOURCES.md",
+)
 
 
 def _data_dir() -> Path:

@@ -551,7 +551,13 @@ def _add_edges(G: nx.MultiDiGraph, edges: pd.DataFrame, capacity_table: Any, whe
                 from supplynet.capacity import load_capacity_table
 
                 capacity_table = load_capacity_table(tanker_m3=G.graph["tanker_m3"])
-            road = capacity_table.lookup(highway, surface, what=what)
+            road = capacity_table.lookup(
+                highway,
+                surface,
+                smoothness=None if _blank(row.get("smoothness")) else row["smoothness"],
+                tracktype=None if _blank(row.get("tracktype")) else row["tracktype"],
+                what=what,
+            )
             capacity = road.capacity_m3_day if capacity is None else capacity
             time_h = length / road.speed_kmh if time_h is None else time_h
         attrs: dict[str, Any] = {

@@ -31,7 +31,14 @@ def test_wheel_install_loads_the_embedded_network(tmp_path: Path) -> None:
     )
     (wheel,) = dist.glob("supplynet-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for data in ("nodes.csv", "edges.csv", "assumptions.csv", "road_capacity.csv", "SOURCES.md"):
+    for data in (
+        "nodes.csv",
+        "edges.csv",
+        "assumptions.csv",
+        "road_capacity.csv",
+        "road_condition.csv",
+        "SOURCES.md",
+    ):
         assert f"supplynet/_data/{data}" in names
     assert "supplynet/py.typed" in names
     subprocess.run(

@@ -265,3 +265,24 @@ def test_border_flows_count_each_m3_once(net: sn.Network) -> None:
     assert cf.loc["dakar-kayes", "own_road_flow_m3_day"] == pytest.approx(
         res.border_flows.loc["kidira_diboli", "flow_m3_day"]
     )
+
+
+def test_condition_tags_on_curated_edges() -> None:
+    nodes, edges = _tiny(smoothness="very_bad")
+    net = sn.Network.from_tables(nodes, edges, assumptions=ASSUMPTIONS)
+    table = sn.load_capacity_table(tanker_m3=40)
+    good = table.lookup("trunk", "paved")
+    assert net.edges.loc["ab", "capacity_m3_day"] == pytest.approx(0.5 * good.capacity_m3_day)
+    assert net.edges.loc["ab", "travel_time_h"] == pytest.approx(100 / (0.4 * good.speed_kmh))
+
+
+def test_condition_table_errors_are_named(tmp_path) -> None:
+    from supplynet.capacity import load_condition_table
+
+    bad = tmp_path / "cond.csv"
+    bad.write_text("tag,value,capacity_factor,speed_factor\nsmoothness,bad,x,1\n")
+    with pytest.raises(sn.DataError, match=r"cond\.csv:2: factors 'x'/'1' are not numbers"):
+        load_condition_table(bad)
+    bad.write_text("tag,value,capacity_factor\n")
+    with pytest.raises(sn.DataError, match="missing column"):
+        load_condition_table(bad)

@@ -474,3 +474,26 @@ def test_border_post_does_not_hide_a_parallel_crossing(tmp_path):
     assert sn.max_throughput(net, closed).delivered_m3_day == pytest.approx(
         min(36_720.0, 576 * TANKER_M3 + 816 * TANKER_M3)
     )
+
+
+@pytest.mark.parametrize("ext", FORMATS)
+def test_condition_tags_scale_capacity_and_speed(tmp_path, ext):
+    import dataclasses
+
+    base = toy_corridor()
+    ways = [
+        (wid, refs, {**tags, "smoothness": "bad", "tracktype": "grade3"})
+        if wid == 103
+        else (wid, refs, tags)
+        for wid, refs, tags in base.ways
+    ]
+    data = dataclasses.replace(base, ways=ways)
+    path = write_osm(tmp_path / f"cond.{ext}", data)
+    net = build_network_from_osm(path, facilities=data.facilities, progress=False)
+    table = sn.load_capacity_table(tanker_m3=TANKER_M3)
+    cap_f, speed_f = table.condition_factors(smoothness="bad", tracktype="grade3")
+    assert (cap_f, speed_f) == pytest.approx((0.7 * 0.6, 0.6 * 0.7))
+    edges = net.edges
+    b_d = edges[(edges.u == "border_x") & (edges.v == "bamako")].iloc[0]
+    assert b_d.capacity_m3_day == pytest.approx(816 * TANKER_M3 * 4 / 2 * cap_f)
+    assert b_d.travel_time_h == pytest.approx(path_km(data, [9, 10, 11, 12]) / (60 * speed_f))

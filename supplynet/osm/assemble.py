@@ -95,13 +95,20 @@ def way_capacities(
     surface = np.array([normalise_surface(s or None) for s in data.surface.tolist()], dtype=object)
     capacity = np.empty(data.n_ways, dtype=np.float64)
     speed = np.empty(data.n_ways, dtype=np.float64)
+    blank = np.full(data.n_ways, "", dtype=object)
+    smoothness = blank if data.smoothness is None else data.smoothness
+    tracktype = blank if data.tracktype is None else data.tracktype
     keys = np.char.add(data.highway.astype(str), np.char.add("|", surface.astype(str)))
+    keys = np.char.add(keys, np.char.add("|", smoothness.astype(str)))
+    keys = np.char.add(keys, np.char.add("|", tracktype.astype(str)))
     uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     for k in range(len(uniq)):
         i = int(first[k])
         road = table.lookup(
             data.highway[i],
             surface[i],
+            smoothness=smoothness[i] or None,
+            tracktype=tracktype[i] or None,
             fallback=fallback,
             what=f"{data.source}: way {data.way_ids[i]}",
         )

@@ -72,6 +72,8 @@ WAY_TAGS: tuple[str, ...] = (
     "maxspeed",
     "oneway",
     "junction",
+    "smoothness",
+    "tracktype",
 )
 #: The mean Earth radius osmnx uses for great-circle lengths, in km.
 EARTH_RADIUS_KM = 6371.009
@@ -212,6 +214,9 @@ class RoadData:
         by ``oneway=-1``); NaN when absent.
     oneway : ndarray of bool
         One-way ways (already oriented in the direction of travel).
+    smoothness, tracktype : ndarray of str (object)
+        OSM condition tags (``""`` when absent), scaling capacity and speed through the
+        road condition table.
     source : str
         Where the data came from, for messages.
     """
@@ -231,6 +236,8 @@ class RoadData:
     lanes_backward: np.ndarray
     oneway: np.ndarray
     source: str = ""
+    smoothness: np.ndarray | None = None
+    tracktype: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -262,6 +269,8 @@ class WayBuilder:
         self.lanes_forward: list[float] = []
         self.lanes_backward: list[float] = []
         self.oneway: list[bool] = []
+        self.smoothness: list[str] = []
+        self.tracktype: list[str] = []
 
     def __len__(self) -> int:
         return len(self.way_ids)
@@ -292,6 +301,8 @@ class WayBuilder:
         self.lanes_forward.append(forward)
         self.lanes_backward.append(backward)
         self.oneway.append(oneway)
+        self.smoothness.append(str(tags.get("smoothness") or "").strip().lower())
+        self.tracktype.append(str(tags.get("tracktype") or "").strip().lower())
 
     def wanted_node_ids(self) -> np.ndarray:
         """Sorted unique OSM ids of all nodes referenced by the ways so far."""
@@ -367,6 +378,8 @@ class WayBuilder:
             lanes_backward=per_way(self.lanes_backward, np.float64),
             oneway=per_way(self.oneway, bool),
             source=source,
+            smoothness=per_way(self.smoothness, object),
+            tracktype=per_way(self.tracktype, object),
         )
 
 
