@@ -52,7 +52,15 @@ from shapely.geometry import LineString
 
 from supplynet.errors import DataError, closest
 
-__all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "NODE_KINDS", "REVERSE_SUFFIX", "Network"]
+__all__ = [
+    "EDGE_COLUMNS",
+    "GRAPH_ASSUMPTIONS",
+    "NODE_COLUMNS",
+    "NODE_KINDS",
+    "REVERSE_SUFFIX",
+    "Network",
+    "resolve_graph_assumptions",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +94,7 @@ EDGE_COLUMNS = (
     "corridors",
 )
 _NUMERIC_NODE = ("supply_m3_day", "capacity_m3_day", "demand_m3_day", "stock_m3", "cost_per_m3")
-_GRAPH_ASSUMPTIONS = ("tanker_m3", "cost_per_m3_km", "unmet_penalty_per_m3", "currency")
+GRAPH_ASSUMPTIONS = ("tanker_m3", "cost_per_m3_km", "unmet_penalty_per_m3", "currency")
 _ID = re.compile(r"^[A-Za-z0-9_.:]+$")
 
 
@@ -94,6 +102,51 @@ def _fold(text: str) -> str:
     """Lowercase and strip accents, for forgiving name look-ups."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
+
+
+def resolve_graph_assumptions(
+    overrides: Mapping[str, Any] | None = None, *, source: str = "", strict_keys: bool = False
+) -> dict[str, Any]:
+    """The scalar assumptions a network graph carries, checked.
+
+    ``overrides`` replace the embedded ``assumptions.csv`` values of
+    :data:`GRAPH_ASSUMPTIONS` (``tanker_m3``, ``cost_per_m3_km``, ``unmet_penalty_per_m3``,
+    ``currency``). With ``strict_keys`` any other key is an error.
+
+    Raises
+    ------
+    DataError
+        A value that is not a finite number, a tanker size or penalty that is not
+        positive, a negative cost, or (``strict_keys``) an unknown key; naming ``source``.
+
+    Examples
+    --------
+    >>> resolve_graph_assumptions({"tanker_m3": 36})["tanker_m3"]
+    36.0
+    """
+    from supplynet.assumptions import load_assumptions
+
+    where = source or "assumptions"
+    merged: dict[str, Any] = dict(overrides or {})
+    if strict_keys:
+        for key in merged:
+            if key not in GRAPH_ASSUMPTIONS:
+                raise DataError(
+                    f"{where}: assumption {key!r} cannot be set here; "
+                    f"{closest(key, GRAPH_ASSUMPTIONS)}"
+                )
+    if any(k not in merged for k in GRAPH_ASSUMPTIONS):
+        base = load_assumptions()
+        merged = {**{k: base.get_text(k) for k in GRAPH_ASSUMPTIONS}, **merged}
+    out: dict[str, Any] = {
+        k: (str(v) if k == "currency" else _number(v, f"{where}: {k}")) for k, v in merged.items()
+    }
+    for k in ("tanker_m3", "unmet_penalty_per_m3"):
+        if not out[k] > 0:
+            raise DataError(f"{where}: {k} must be > 0, got {out[k]}")
+    if out["cost_per_m3_km"] < 0:
+        raise DataError(f"{where}: cost_per_m3_km must be >= 0, got {out['cost_per_m3_km']}")
+    return out
 
 
 def _finite_nonneg(value: Any) -> bool:
@@ -185,24 +238,7 @@ class Network:
         source : str
             Where the tables come from, named in error messages.
         """
-        from supplynet.assumptions import load_assumptions
-
-        merged: dict[str, Any] = dict(assumptions or {})
-        if any(k not in merged for k in _GRAPH_ASSUMPTIONS):
-            base = load_assumptions()
-            merged = {**{k: base.get_text(k) for k in _GRAPH_ASSUMPTIONS}, **merged}
-        graph_attrs: dict[str, Any] = {
-            k: (str(v) if k == "currency" else _number(v, f"{source or 'assumptions'}: {k}"))
-            for k, v in merged.items()
-        }
-        for k in ("tanker_m3", "unmet_penalty_per_m3"):
-            if not graph_attrs[k] > 0:
-                raise DataError(f"{source or 'assumptions'}: {k} must be > 0, got {graph_attrs[k]}")
-        if graph_attrs["cost_per_m3_km"] < 0:
-            raise DataError(
-                f"{source or 'assumptions'}: cost_per_m3_km must be >= 0, "
-                f"got {graph_attrs['cost_per_m3_km']}"
-            )
+        graph_attrs = resolve_graph_assumptions(assumptions, source=source)
         graph_attrs["name"] = name
         graph_attrs["attribution"] = OSM_ATTRIBUTION
         G = nx.MultiDiGraph(**graph_attrs)
@@ -241,12 +277,12 @@ class Network:
         assumptions = None
         if (folder / "assumptions.csv").is_file():
             a = load_assumptions(folder / "assumptions.csv")
-            missing = [k for k in _GRAPH_ASSUMPTIONS if k not in a.values]
+            missing = [k for k in GRAPH_ASSUMPTIONS if k not in a.values]
             if missing:
                 raise DataError(
                     f"{folder / 'assumptions.csv'}: missing key(s) {', '.join(missing)}"
                 )
-            assumptions = {k: a.values[k] for k in _GRAPH_ASSUMPTIONS}
+            assumptions = {k: a.values[k] for k in GRAPH_ASSUMPTIONS}
         else:
             logger.info("%s has no assumptions.csv: using the embedded assumptions", folder)
         return cls.from_tables(

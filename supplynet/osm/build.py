@@ -39,7 +39,7 @@ from shapely.geometry.base import BaseGeometry
 from supplynet.capacity import CapacityTable, load_capacity_table
 from supplynet.errors import DataError, closest
 from supplynet.io import check_output_path
-from supplynet.network import OSM_ATTRIBUTION, Network
+from supplynet.network import OSM_ATTRIBUTION, Network, resolve_graph_assumptions
 from supplynet.osm.assemble import Attachments, assemble_graph, way_capacities
 from supplynet.osm.contract import contract_segments, split_ways
 from supplynet.osm.facilities import (
@@ -60,7 +60,6 @@ __all__ = ["build_network_from_osm", "source_kind"]
 
 logger = logging.getLogger(__name__)
 
-_GRAPH_ASSUMPTIONS = ("tanker_m3", "cost_per_m3_km", "unmet_penalty_per_m3", "currency")
 _PBF = (".osm.pbf", ".pbf")
 _XML = (".osm", ".osm.bz2", ".xml", ".osm.xml")
 
@@ -84,23 +83,6 @@ def source_kind(source: str | Path) -> str:
     raise DataError(
         f"source {text!r}: expected a .osm.pbf, .osm, .osm.bz2 file or the word 'overpass'"
     )
-
-
-def _graph_assumptions(assumptions: Mapping[str, Any] | None) -> dict[str, Any]:
-    from supplynet.assumptions import load_assumptions
-
-    base = load_assumptions()
-    merged = {k: base.get_text(k) for k in _GRAPH_ASSUMPTIONS}
-    for key, value in (assumptions or {}).items():
-        if key not in merged:
-            raise DataError(
-                f"assumption {key!r} cannot be set for an OSM build; {closest(key, merged)}"
-            )
-        merged[key] = value
-    try:
-        return {k: (str(v) if k == "currency" else float(v)) for k, v in merged.items()}
-    except ValueError as exc:
-        raise DataError(f"assumptions: {exc}") from None
 
 
 def _capacity_table(capacity_table: Any, tanker_m3: float) -> CapacityTable:
@@ -283,7 +265,7 @@ def build_network_from_osm(
     """
     kind = source_kind(source)
     highways = parse_highways(highway)
-    graph_attrs = _graph_assumptions(assumptions)
+    graph_attrs = resolve_graph_assumptions(assumptions, source="OSM build", strict_keys=True)
     table = _capacity_table(capacity_table, graph_attrs["tanker_m3"])
     _check_classes(highways, table, capacity_fallback)
     if not tolerance_km > 0:

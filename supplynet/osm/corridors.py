@@ -17,15 +17,14 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from supplynet.network import REVERSE_SUFFIX
+from supplynet.osm.facilities import FACILITY_KINDS
 
 if TYPE_CHECKING:
     from supplynet.network import Network
 
-__all__ = ["FACILITY_KINDS", "corridor_routes", "default_corridor_routes", "tag_corridors"]
+__all__ = ["corridor_routes", "default_corridor_routes", "tag_corridors"]
 
 logger = logging.getLogger(__name__)
-
-FACILITY_KINDS = ("port", "border", "depot", "demand")
 
 
 def corridor_routes(reference: Network) -> dict[str, list[str]]:

@@ -34,6 +34,7 @@ __all__ = [
     "attach_facilities",
     "component_labels",
     "detect_border_crossings",
+    "has_geometry",
     "load_facilities",
     "main_component",
     "node_countries",
@@ -247,7 +248,7 @@ def _iso3_column(gdf: Any) -> str:
     )
 
 
-def _has_geometry(frame: Any) -> bool:
+def has_geometry(frame: Any) -> bool:
     """Is ``frame`` a GeoDataFrame with an active geometry column?"""
     import geopandas as gpd
 
@@ -276,7 +277,7 @@ def read_boundaries(boundaries: Any) -> list[tuple[str, BaseGeometry]]:
         where = str(path)
     else:
         where = "boundaries"
-    if not _has_geometry(boundaries):
+    if not has_geometry(boundaries):
         raise DataError(
             f"{where}: no geometries; expected country polygons with an ISO3 column as a "
             "GeoDataFrame or a vector file (GeoJSON, GeoPackage, shapefile)"

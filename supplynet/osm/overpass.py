@@ -24,6 +24,7 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from supplynet.errors import DataError
+from supplynet.osm.facilities import has_geometry
 from supplynet.osm.roads import RoadData, road_data_from_graph
 from supplynet.osm.xml import useful_way_tags
 
@@ -79,19 +80,6 @@ def parse_bbox(bbox: str | Sequence[float]) -> Polygon:
     return box(west, south, east, north)
 
 
-def _has_geometry(frame: Any) -> bool:
-    """Is ``frame`` a GeoDataFrame with an active geometry column?"""
-    import geopandas as gpd
-
-    if not isinstance(frame, gpd.GeoDataFrame):
-        return False
-    try:
-        frame.geometry  # noqa: B018
-    except AttributeError:
-        return False
-    return True
-
-
 def read_polygon(path: str | Path) -> BaseGeometry:
     """Read a region polygon from a GeoJSON (or any OGR vector file) or a WKT text file."""
     path = Path(path)
@@ -109,7 +97,7 @@ def read_polygon(path: str | Path) -> BaseGeometry:
         gdf = gpd.read_file(path, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise DataError(f"{path}: cannot read region polygon ({exc})") from None
-    if not _has_geometry(gdf):
+    if not has_geometry(gdf):
         raise DataError(
             f"{path}: no geometries in the file; expected a region polygon as a vector "
             "file (GeoJSON, GeoPackage, shapefile) or a WKT text file (.wkt)"
