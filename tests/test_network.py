@@ -88,9 +88,11 @@ def test_port_distances_agree_with_reference_within_10_percent(net: sn.Network, 
 
 
 def test_dakar_via_kidira_matches_reference(net: sn.Network) -> None:
-    G = sn.Scenario(name="no-south", blocked_nodes=["moussala"]).apply(net).graph
+    G = sn.Scenario(name="no-south", blocked_corridors=["dakar-kita"]).apply(net).graph
     H = nx.subgraph_view(G, filter_edge=lambda u, v, k: G.edges[u, v, k]["capacity_m3_day"] > 0)
-    km = nx.shortest_path_length(H, "dakar", "bamako", weight="length_km")
+    path = nx.shortest_path(H, "dakar", "bamako", weight="length_km")
+    assert "kidira_diboli" in path and "moussala" not in path
+    km = nx.path_weight(H, path, weight="length_km")
     assert km == pytest.approx(1386, rel=0.10)
 
 
