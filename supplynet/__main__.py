@@ -1,5 +1,5 @@
 """``python -m supplynet`` runs the CLI."""
 
-from supplynet.cli import main
+from supplynet.cli import entry
 
-main()
+entry()

@@ -47,7 +47,8 @@ def saturated_cut(
     Returns
     -------
     DataFrame
-        Columns ``element, type, name, capacity_m3_day, flow_m3_day, corridors``. Cut
+        Indexed by ``element`` (arc or node id); columns ``type, name, capacity_m3_day,
+        flow_m3_day, corridors`` (for a node, the corridors of its roads). Cut
         elements of capacity 0 (blocked roads and posts) are left out: they carry nothing
         and add nothing to the cut's capacity, which still equals the flow value.
     """
@@ -98,7 +99,14 @@ def saturated_cut(
                 name = f"{G.nodes[u].get('name', u)} -> {G.nodes[v].get('name', v)}"
                 corridors = ";".join(data.get("corridors", ()))
             else:
-                name, corridors = str(G.nodes[ident].get("name", ident)), ""
+                name = str(G.nodes[ident].get("name", ident))
+                near = {
+                    c for _, _, d in G.in_edges(ident, data=True) for c in d.get("corridors", ())
+                }
+                near |= {
+                    c for _, _, d in G.out_edges(ident, data=True) for c in d.get("corridors", ())
+                }
+                corridors = ";".join(sorted(near))
             rows.append(
                 {
                     "element": str(ident),
@@ -111,6 +119,5 @@ def saturated_cut(
             )
     columns = ["element", "type", "name", "capacity_m3_day", "flow_m3_day", "corridors"]
     df = pd.DataFrame(rows, columns=columns)
-    return df.sort_values(
-        ["capacity_m3_day", "element"], ascending=[False, True], ignore_index=True
-    )
+    df = df.sort_values(["capacity_m3_day", "element"], ascending=[False, True])
+    return df.set_index("element")

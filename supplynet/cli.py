@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import signal
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -28,7 +29,7 @@ from supplynet.osm.cli import build_command
 from supplynet.results import SupplyResult, ThroughputResult
 from supplynet.scenario import Scenario
 
-__all__ = ["app", "main"]
+__all__ = ["app", "entry", "main"]
 
 app = typer.Typer(
     add_completion=False,
@@ -67,10 +68,10 @@ def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="INFO logging.")] = False,
 ) -> None:
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # -v shows supplynet's own stage lines, not every library's
+    logging.getLogger("supplynet").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 @app.command()
@@ -102,15 +103,21 @@ def run(
         summary["share_of_baseline"] = flow.delivered_m3_day / baseline.delivered_m3_day
     files = _render_files(summary, flow, supply, fmt)
     if out is not None:
-        written = write_files(out, files)
+        # outputs of an earlier run in another format would mix with these: replace them
+        write_files(out, files, replaces=_RUN_OUTPUTS)
+        written = f"wrote {len(files)} file{'s' if len(files) != 1 else ''} to {out}"
         if fmt is not Format.table:
-            Console(stderr=True).print(f"wrote {len(written)} files to {out}", style="dim")
+            Console(stderr=True).print(written, style="dim")
     if fmt is Format.table:
         _print_tables(sc, summary, flow, supply)
         if out is not None:
-            console.print(f"[dim]wrote {len(files)} files to {out}[/dim]")
+            console.print(f"[dim]{written}[/dim]")
     elif out is None:
         sys.stdout.write(files["result.json"] if fmt is Format.json else _csv_stream(files))
+
+
+#: file names ``supplynet run --out`` writes (glob patterns)
+_RUN_OUTPUTS = ("summary.json", "result.json", "throughput_*.csv", "supply_*.csv")
 
 
 def _render_files(
@@ -130,11 +137,34 @@ def _render_files(
 
 
 def _csv_stream(files: dict[str, str]) -> str:
-    parts = []
+    summary = _flatten(json.loads(files["summary.json"]))
+    lines = ["key,value", *(f"{k},{_csv_cell(v)}" for k, v in summary.items())]
+    parts = ["# summary\n" + "\n".join(lines) + "\n"]
     for name, text in files.items():
         if name.endswith(".csv"):
             parts.append(f"# {name.removesuffix('.csv')}\n{text}")
     return "\n".join(parts)
+
+
+def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _csv_cell(value: Any) -> str:
+    text = (
+        "; ".join(map(str, value))
+        if isinstance(value, list)
+        else ""
+        if value is None
+        else str(value)
+    )
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\n') else text
 
 
 def _jsonable(value: Any) -> Any:
@@ -164,7 +194,12 @@ def _print_tables(
     if not flow.ok:
         console.print(f"[red]max throughput LP status: {flow.status.value}[/red]")
         return
-    head = Table(title=f"Fuel reaching {flow.destination}")
+    dest_name = str(flow.node_flows.loc[flow.destination, "name"])
+    head = Table(
+        title=f"Most fuel the corridors can bring to {dest_name}",
+        caption="max flow from every source; fuel the regions use on the way is not deducted "
+        "(see the least-cost table below for a split)",
+    )
     for col in ("delivered m3/day", "tankers/day", "baseline m3/day", "share of baseline"):
         head.add_column(col, justify="right")
     share = summary.get("share_of_baseline")
@@ -175,6 +210,8 @@ def _print_tables(
         "-" if share is None else f"{share:.0%}",
     )
     console.print(head)
+    for note in flow.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
 
     sources = Table(title="Supply used by source")
     for col in ("source", "kind", "used m3/day", "available m3/day"):
@@ -225,9 +262,9 @@ def _print_tables(
     cut = Table(title="Bottlenecks (saturated minimum cut)")
     for col in ("element", "type", "name", "capacity m3/day", "flow m3/day"):
         cut.add_column(col, justify="right" if "m3" in col else "left")
-    for _, row in flow.bottlenecks.iterrows():
+    for element, row in flow.bottlenecks.iterrows():
         cut.add_row(
-            row["element"],
+            str(element),
             row["type"],
             row["name"],
             _fmt(row["capacity_m3_day"]),
@@ -303,7 +340,7 @@ network_app.command("build")(build_command)
 
 
 def main() -> None:
-    """Entry point: run the app; bad input -> one line on stderr, exit status 2."""
+    """Run the app; bad input -> one line on stderr, exit status 2."""
     try:
         code = app(standalone_mode=False)
     except SupplynetError as exc:
@@ -322,6 +359,14 @@ def main() -> None:
         raise
     if isinstance(code, int) and code:
         sys.exit(code)
+
+
+def entry() -> None:
+    """The ``supplynet`` console script: :func:`main` with Unix pipe manners."""
+    if hasattr(signal, "SIGPIPE"):
+        # output piped into `head` and the like: end quietly, as Unix tools do
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    main()
 
 
 def _fail(message: str, code: int) -> None:

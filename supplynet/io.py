@@ -12,7 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,13 +79,15 @@ def atomic_file(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
+def write_files(folder: Path, files: dict[str, str], *, replaces: Iterable[str] = ()) -> list[Path]:
     """Write several text files into ``folder``, all of them or none.
 
     Every file is first written in full to a staging folder inside ``folder``. Then each
-    earlier file of the same name is set aside and the new one moved in; if any move
-    fails, the new files are taken out and the earlier ones put back. Other files in
-    ``folder`` are never touched.
+    earlier file of the same name, and each earlier file matching one of the glob
+    patterns ``replaces`` (outputs of an earlier run that would otherwise mix with
+    these), is set aside and the new files moved in; if any move fails, the new files
+    are taken out and the earlier ones put back. Other files in ``folder`` are never
+    touched.
     """
     if folder.exists() and not folder.is_dir():
         raise DataError(f"{folder}: output path exists and is not a folder")
@@ -93,22 +95,25 @@ def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
     staging = Path(tempfile.mkdtemp(prefix=".supplynet-staging-", dir=folder))
     backup = staging / ".previous"
     backup.mkdir()
+    stale = {p.name for pattern in replaces for p in folder.glob(pattern) if p.is_file()}
+    set_aside: list[str] = []
     moved: list[str] = []
     try:
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
         try:
-            for name in files:
+            for name in sorted(stale | set(files)):
                 if (folder / name).exists():
                     (folder / name).replace(backup / name)
+                    set_aside.append(name)
+            for name in files:
                 (staging / name).replace(folder / name)
                 moved.append(name)
         except BaseException:
-            for name in files:
-                if name in moved:
-                    (folder / name).unlink(missing_ok=True)
-                if (backup / name).exists():
-                    (backup / name).replace(folder / name)
+            for name in moved:
+                (folder / name).unlink(missing_ok=True)
+            for name in set_aside:
+                (backup / name).replace(folder / name)
             raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -117,13 +122,13 @@ def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
 
 def _assumption_rows(net: Network) -> pd.DataFrame:
     G = net.graph
-    return pd.DataFrame(
-        [
-            {"key": k, "value": G.graph[k], "unit": "", "source": "saved with the network"}
-            for k in _GRAPH_KEYS
-            if k in G.graph and k != "attribution"
-        ]
-    )
+    rows = [
+        {"key": k, "value": G.graph[k], "unit": "", "source": "saved with the network"}
+        for k in _GRAPH_KEYS
+        if k in G.graph and k != "attribution"
+    ]
+    rows.append({"key": "name", "value": net.name, "unit": "", "source": "network name"})
+    return pd.DataFrame(rows)
 
 
 def write_csv_folder(net: Network, path: Path) -> None:
@@ -168,7 +173,6 @@ def write_geopackage(net: Network, path: Path) -> None:
     )
     meta = _assumption_rows(net)
     meta.loc[len(meta)] = ["attribution", net.graph.graph.get("attribution", ""), "", ""]
-    meta.loc[len(meta)] = ["name", net.name, "", ""]
     with atomic_file(path) as tmp:
         try:
             nodes_gdf.to_file(tmp, layer="nodes", driver="GPKG", engine="pyogrio")

@@ -275,6 +275,7 @@ class Network:
             except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
                 raise DataError(f"{path}: cannot read CSV: {exc}") from None
         assumptions = None
+        saved_name = None
         if (folder / "assumptions.csv").is_file():
             a = load_assumptions(folder / "assumptions.csv")
             missing = [k for k in GRAPH_ASSUMPTIONS if k not in a.values]
@@ -283,12 +284,13 @@ class Network:
                     f"{folder / 'assumptions.csv'}: missing key(s) {', '.join(missing)}"
                 )
             assumptions = {k: a.values[k] for k in GRAPH_ASSUMPTIONS}
+            saved_name = str(a.values.get("name", "")) or None
         else:
             logger.info("%s has no assumptions.csv: using the embedded assumptions", folder)
         return cls.from_tables(
             tables["nodes"],
             tables["edges"],
-            name=name or folder.name,
+            name=name or saved_name or folder.name,
             assumptions=assumptions,
             source=str(folder),
         )
@@ -440,7 +442,7 @@ class Network:
             "supply_m3_day": float(nodes["supply_m3_day"].fillna(0).sum()),
             "demand_m3_day": float(nodes["demand_m3_day"].fillna(0).sum()),
             "stock_m3": float(nodes["stock_m3"].fillna(0).sum()),
-            "tanker_m3": self.graph.graph.get("tanker_m3"),
+            **{k: self.graph.graph.get(k) for k in GRAPH_ASSUMPTIONS},
             "attribution": self.graph.graph.get("attribution", OSM_ATTRIBUTION),
         }
 

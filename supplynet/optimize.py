@@ -114,13 +114,17 @@ def max_throughput(
             )
     flows = cancel_opposing_flows(G, flows)
     node_flows = _node_flows(G, lp.incidence, flows, supply_used)
+    border_flows = _border_flows(applied, node_flows)
+    changes = _scenario_changes(G, flows, node_flows)
     result = ThroughputResult(
         edge_flows=_edge_flows(G, flows),
         node_flows=node_flows,
         delivered_m3_day=delivered,
         bottlenecks=saturated_cut(G, flows, supply_used),
-        border_flows=_border_flows(applied, node_flows),
+        border_flows=border_flows,
         corridor_flows=_corridor_flows(applied, flows, node_flows),
+        scenario_changes=changes,
+        notes=_throughput_notes(G, target, node_flows, border_flows, changes),
         **base,
     )
     logger.info("max_throughput %s -> %s: %.1f m3/day", scenario.name, target, delivered)
@@ -284,6 +288,73 @@ def _node_flows(
             }
         )
     return pd.DataFrame(rows, columns=["node_id", *_NODE_COLUMNS]).set_index("node_id")
+
+
+_CHANGE_COLUMNS = ["element", "type", "before_m3_day", "after_m3_day", "flow_m3_day", "binds"]
+
+
+def _scenario_changes(
+    G: nx.MultiDiGraph, flows: dict[str, float], node_flows: pd.DataFrame
+) -> pd.DataFrame:
+    """The scenario's capacity changes with the flow each element carries in this result."""
+    rows = []
+    for change in G.graph.get("scenario_changes", []):
+        element, kind = change["element"], change["type"]
+        if kind == "edge":
+            flow = flows.get(element, 0.0)
+        elif kind == "supply":
+            flow = float(node_flows.loc[element, "supply_m3_day"])
+        else:
+            flow = float(node_flows.loc[element, "throughput_m3_day"])
+        after = change["after_m3_day"]
+        rows.append(
+            {
+                **change,
+                "flow_m3_day": flow,
+                "binds": bool(after > 0 and flow >= after - 1e-6 * max(1.0, after)),
+            }
+        )
+    return pd.DataFrame(rows, columns=_CHANGE_COLUMNS)
+
+
+def _throughput_notes(
+    G: nx.MultiDiGraph,
+    target: Any,
+    node_flows: pd.DataFrame,
+    border_flows: pd.DataFrame,
+    changes: pd.DataFrame,
+) -> tuple[str, ...]:
+    """Plain-language warnings about what a result does and does not show."""
+    notes = []
+    if G.nodes[target].get("capacity_m3_day") == 0:
+        notes.append(f"the destination {target!r} itself is closed by this scenario")
+    reduced = changes[
+        (changes["after_m3_day"] > 0) & (changes["after_m3_day"] < changes["before_m3_day"])
+    ]
+    idle = reduced[~reduced["binds"]]
+    if len(idle):
+        shown = ", ".join(idle["element"].astype(str).unique()[:4])
+        notes.append(
+            f"{len(idle)} of {len(reduced)} reduced capacities do not bind ({shown}"
+            f"{', ...' if idle['element'].nunique() > 4 else ''}): they stay above the flow "
+            "they carry, because roads and border posts have spare capacity; to make a "
+            "corridor pass less, use capacity_limits_m3_day or scale the supplies"
+        )
+    home = G.nodes[target].get("country")
+    foreign = [
+        n
+        for n, d in G.nodes(data=True)
+        if d.get("supply_m3_day") and home and d.get("country") not in ("", None, home)
+    ]
+    from_abroad = float(node_flows.loc[foreign, "supply_m3_day"].sum()) if foreign else 0.0
+    crossed = float(border_flows["flow_m3_day"].sum())
+    if foreign and crossed < from_abroad - 1e-6 * max(1.0, from_abroad):
+        notes.append(
+            f"{from_abroad - crossed:,.0f} m3/day from abroad reaches {target!r} without "
+            "passing a border post (roads bypass the posts; a network built from "
+            "OpenStreetMap with --boundaries gets a node on every crossing)"
+        )
+    return tuple(notes)
 
 
 def _border_flows(net: Network, node_flows: pd.DataFrame) -> pd.DataFrame:

@@ -40,6 +40,9 @@ class Result:
     node_flows : DataFrame
         Indexed by node id: ``name, kind, throughput_m3_day, capacity_m3_day,
         supply_m3_day`` (supply used) and ``supply_limit_m3_day`` (supply available).
+    notes : tuple of str
+        Plain-language warnings about the result (a scenario change that does not bind,
+        fuel that bypasses the border posts, a closed destination).
     """
 
     status: Status
@@ -49,6 +52,7 @@ class Result:
     edge_flows: pd.DataFrame = field(repr=False)
     node_flows: pd.DataFrame = field(repr=False)
     assumptions: dict[str, Any] = field(default_factory=dict, repr=False)
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -67,6 +71,7 @@ class Result:
             "scenario": self.scenario,
             "solver": self.solver,
             "solve_time_s": round(self.solve_time_s, 4),
+            "notes": list(self.notes),
         }
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -127,6 +132,9 @@ class ThroughputResult(Result):
         a post may serve several corridors, listed in ``posts_shared_with``) and
         ``own_road_flow_m3_day`` (the largest flow on a road no other corridor uses, NaN
         if it has none).
+    scenario_changes : DataFrame
+        Every capacity or supply the scenario changed: ``element, type, before_m3_day,
+        after_m3_day, flow_m3_day, binds`` (whether the new figure limits this flow).
     """
 
     destination: str = ""
@@ -134,6 +142,7 @@ class ThroughputResult(Result):
     bottlenecks: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     border_flows: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     corridor_flows: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    scenario_changes: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -151,6 +160,7 @@ class ThroughputResult(Result):
             "bottlenecks": self.bottlenecks,
             "border_flows": self.border_flows,
             "corridor_flows": self.corridor_flows,
+            "scenario_changes": self.scenario_changes,
         }
 
 

@@ -26,6 +26,7 @@ Semantics
                         an area that touches nothing is an error (swapped lon/lat)
 ``demand``              ``{node: m3/day}`` replaces a node's demand
 ``demand_factor``       multiplies every demand (after ``demand``)
+``stock_m3``            ``{node: m3}`` replaces a node's stock (for the days it covers)
 ``assumptions``         overrides ``cost_per_m3_km`` or ``unmet_penalty_per_m3``
 
 Corridors share trunk roads (Dakar–Tambacounda serves both Dakar corridors, Kati–Bamako
@@ -158,6 +159,7 @@ class Scenario(BaseModel):
     areas: list[Area] = Field(default_factory=list)
     demand: dict[str, NonNegative] = Field(default_factory=dict)
     demand_factor: NonNegative = 1.0
+    stock_m3: dict[str, NonNegative] = Field(default_factory=dict)
     assumptions: dict[str, NonNegative] = Field(default_factory=dict)
 
     _source: str = PrivateAttr(default="")
@@ -234,7 +236,9 @@ class Scenario(BaseModel):
             for _, d in G.nodes(data=True):
                 if d.get("demand_m3_day"):
                     d["demand_m3_day"] *= self.demand_factor
-        G.graph["scenario_changes"] = changes.counts()
+        for name, value in self.stock_m3.items():
+            G.nodes[self._node(net, name, "stock_m3")]["stock_m3"] = float(value)
+        G.graph["scenario_changes"] = changes.record(G, net)
         return net.with_graph(G)
 
     def _collect_blocks(self, net: Network, changes: _Changes) -> None:
@@ -425,11 +429,30 @@ class _Changes:
             current = G.nodes[nid].get("capacity_m3_day")
             G.nodes[nid]["capacity_m3_day"] = limit if current is None else min(current, limit)
 
-    def counts(self) -> dict[str, int]:
-        return {
-            "arcs_changed": len(self.edge_factor.keys() | self.edge_limit),
-            "nodes_changed": len(self.node_factor.keys() | self.node_limit),
-        }
+    def record(self, G: nx.MultiDiGraph, net: Network) -> list[dict[str, Any]]:
+        """Every capacity or supply the scenario changed: before and after (m3/day)."""
+        rows: list[dict[str, Any]] = []
+        for eid in sorted(self.edge_factor.keys() | self.edge_limit):
+            u, v = net.edge_endpoints(eid)
+            before = net.graph.edges[u, v, eid]["capacity_m3_day"]
+            after = G.edges[u, v, eid]["capacity_m3_day"]
+            rows.append(
+                {"element": eid, "type": "edge", "before_m3_day": before, "after_m3_day": after}
+            )
+        for nid in sorted(self.node_factor.keys() | self.node_limit):
+            old, new = net.graph.nodes[nid], G.nodes[nid]
+            for key, kind in (("capacity_m3_day", "node"), ("supply_m3_day", "supply")):
+                if new.get(key) is not None and new.get(key) != old.get(key):
+                    before = old.get(key)
+                    rows.append(
+                        {
+                            "element": nid,
+                            "type": kind,
+                            "before_m3_day": math.inf if before is None else before,
+                            "after_m3_day": new[key],
+                        }
+                    )
+        return rows
 
 
 def _describe(exc: ValidationError, source: str, data: dict[str, Any]) -> str:

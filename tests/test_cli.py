@@ -32,7 +32,7 @@ def test_run_table(capsys, monkeypatch) -> None:
     code, out, _ = run_cli(capsys, monkeypatch, "run", BLOCKADE)
     assert code == 0
     for text in (
-        "Fuel reaching bamako",
+        "Most fuel the corridors can bring to Bamako",
         "Entry into Mali by border post",
         "Supply used by source",
         "Bottlenecks",
@@ -161,3 +161,36 @@ def test_console_script_subprocess(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "not valid TOML" in proc.stderr
+
+
+def test_csv_stdout_starts_with_a_summary(capsys, monkeypatch) -> None:
+    code, out, _ = run_cli(capsys, monkeypatch, "run", BLOCKADE, "-f", "csv")
+    assert code == 0
+    head = out.split("\n\n")[0].splitlines()
+    assert head[:2] == ["# summary", "key,value"]
+    assert "throughput.delivered_m3_day,2364.0" in head
+    assert any(line.startswith("share_of_baseline,0.65") for line in head)
+
+
+def test_out_replaces_outputs_of_an_earlier_run(capsys, monkeypatch, tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    run_cli(capsys, monkeypatch, "run", BLOCKADE, "-f", "json", "--out", str(out))
+    assert (out / "result.json").exists()
+    run_cli(capsys, monkeypatch, "run", BLOCKADE, "-f", "csv", "--out", str(out))
+    names = {p.name for p in out.iterdir()}
+    assert "result.json" not in names and "summary.json" in names and "notes.txt" in names
+
+
+def test_output_piped_into_head_is_not_an_error() -> None:
+    # pipefail: the pipeline's status is supplynet's, not head's
+    proc = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", f"{sys.executable} -m supplynet run {BLOCKADE} | head -1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # ended by SIGPIPE like any Unix tool (128 + 13), or done before head closed the pipe
+    assert proc.returncode in (0, 141), proc.stderr
+    assert proc.stderr == ""

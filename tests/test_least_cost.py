@@ -106,8 +106,13 @@ def test_blockade_shortfall_matches_networkx_on_the_default_network(net: sn.Netw
     penalty = sn.load_assumptions()["unmet_penalty_per_m3"]
     assert res.penalty_cost == pytest.approx(penalty * res.total_shortfall_m3_day)
     row = res.delivered.loc["bamako"]
-    assert row["stock_days_at_shortfall"] == pytest.approx(
-        net.nodes.loc["bamako", "stock_m3"] / row["shortfall_m3_day"]
+    # the scenario sets Bamako's stock (exhausted in Oct 2025): no days covered
+    assert sc.stock_m3["bamako"] == 0 == G.nodes["bamako"]["stock_m3"]
+    assert row["stock_days_at_shortfall"] == 0
+    days = sn.least_cost_supply(net, sn.Scenario(**{**sc.model_dump(), "stock_m3": {}}))
+    bamako = days.delivered.loc["bamako"]
+    assert bamako["stock_days_at_shortfall"] == pytest.approx(
+        net.nodes.loc["bamako", "stock_m3"] / bamako["shortfall_m3_day"]
     )
     rhs = {n: res.delivered.loc[n, "delivered_m3_day"] for n in res.delivered.index}
     assert_valid_flow(G, res.edge_flows, res.node_flows, rhs=rhs)

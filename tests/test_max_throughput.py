@@ -37,7 +37,7 @@ def test_cbc_agrees_with_highs(seed: int) -> None:
     cbc = sn.max_throughput(net, destination="n0", solver="cbc")
     assert cbc.delivered_m3_day == pytest.approx(highs.delivered_m3_day, abs=1e-5)
     # the minimal saturated cut is the same for every maximum flow
-    assert set(cbc.bottlenecks["element"]) == set(highs.bottlenecks["element"])
+    assert set(cbc.bottlenecks.index) == set(highs.bottlenecks.index)
     _check_invariants(cbc, net.graph)
 
 
@@ -84,7 +84,7 @@ def test_blockade_2025_cuts_the_attacked_corridors(net: sn.Network) -> None:
     limits = sc.capacity_limits_m3_day
     for post, limit in limits.items():
         assert res.node_flows.loc[post, "throughput_m3_day"] <= limit + TOL
-    assert set(limits) <= set(res.bottlenecks["element"])
+    assert set(limits) <= set(res.bottlenecks.index)
     _check_invariants(res, sc.apply(net).graph)
 
 
@@ -120,7 +120,7 @@ def test_shortest_routing_keeps_the_maximum_and_removes_detours(net: sn.Network)
     km = (clean.edge_flows["flow_m3_day"] * net.edges["length_km"]).sum()
     km_fast = (fast.edge_flows["flow_m3_day"] * net.edges["length_km"]).sum()
     assert km <= km_fast + 1e-3
-    assert set(clean.bottlenecks["element"]) == set(fast.bottlenecks["element"])
+    assert set(clean.bottlenecks.index) == set(fast.bottlenecks.index)
 
 
 def test_destination_by_name_or_unknown(net: sn.Network) -> None:
@@ -134,3 +134,26 @@ def test_network_is_not_mutated(net: sn.Network) -> None:
     sn.max_throughput(net, sn.Scenario.from_file("examples/scenarios/sanctions_2022.toml"))
     assert net.edges["capacity_m3_day"].equals(before)
     assert sn.load_network().edges["capacity_m3_day"].equals(before)
+
+
+def test_notes_flag_changes_that_do_not_bind(net: sn.Network) -> None:
+    res = sn.max_throughput(net, sn.Scenario(name="f", capacity_factors={"dakar-kayes": 0.5}))
+    assert res.delivered_m3_day == pytest.approx(sn.max_throughput(net).delivered_m3_day)
+    changes = res.scenario_changes
+    assert set(changes["element"]) >= {"kidira_diboli", "kayes_diema"}
+    assert not changes["binds"].any()
+    assert any("do not bind" in note for note in res.notes)
+    res = sn.max_throughput(net, sn.Scenario.from_file("examples/scenarios/blockade_2025.toml"))
+    assert res.scenario_changes["binds"].all() and res.notes == ()
+
+
+def test_note_when_the_destination_is_closed(net: sn.Network) -> None:
+    res = sn.max_throughput(net, sn.Scenario(name="c", blocked_nodes=["bamako"]))
+    assert res.delivered_m3_day == 0
+    assert any("destination 'bamako' itself is closed" in note for note in res.notes)
+
+
+def test_bottlenecks_are_indexed_by_element_with_corridors(net: sn.Network) -> None:
+    res = sn.max_throughput(net, sn.Scenario.from_file("examples/scenarios/blockade_2025.toml"))
+    assert res.bottlenecks.index.name == "element"
+    assert res.bottlenecks.loc["kidira_diboli", "corridors"] == "dakar-kayes"

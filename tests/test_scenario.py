@@ -239,3 +239,12 @@ def test_assumption_override_changes_cost(net: sn.Network) -> None:
     base = sn.least_cost_supply(net)
     cheap = sn.least_cost_supply(net, sn.Scenario(name="c", assumptions={"cost_per_m3_km": 20}))
     assert cheap.cost < base.cost
+
+
+def test_stock_override_and_saved_name(net: sn.Network, tmp_path: Path) -> None:
+    out = sn.Scenario(name="s", stock_m3={"Bamako": 500}).apply(net)
+    assert out.nodes.loc["bamako", "stock_m3"] == 500
+    with pytest.raises(sn.ScenarioError, match="stock_m3: unknown node 'Bamakko'"):
+        sn.Scenario(name="s", stock_m3={"Bamakko": 1}).apply(net)
+    net.save(tmp_path / "folder")
+    assert sn.load_network(tmp_path / "folder").name == net.name

@@ -94,6 +94,7 @@ def test_result_files_are_written_whole(net, tmp_path, monkeypatch) -> None:
         "bottlenecks.csv",
         "border_flows.csv",
         "corridor_flows.csv",
+        "scenario_changes.csv",
     }
     (tmp_path / "r" / "mine.txt").write_text("not ours")
     before = {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir()}

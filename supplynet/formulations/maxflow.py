@@ -101,7 +101,7 @@ def _define_conservation(
 
 
 def fix_delivery_minimise_km(
-    lp: MaxThroughputLP, G: nx.MultiDiGraph, delivered_m3_day: float, *, rel_tol: float = 1e-9
+    lp: MaxThroughputLP, G: nx.MultiDiGraph, delivered_m3_day: float, *, rel_tol: float = 1e-12
 ) -> None:
     """Second phase: keep the maximum delivery, route it over the fewest m3-km.
 
@@ -123,5 +123,5 @@ def fix_delivery_minimise_km(
             float(G.edges[u, v, k]["length_km"]) * lp.flow[k] for u, v, k in G.edges(keys=True)
         )
     )
-    floor = max(0.0, delivered_m3_day * (1 - rel_tol) - 1e-7)
+    floor = max(0.0, delivered_m3_day * (1 - rel_tol))
     problem += (lp.delivered >= floor, "keep_max_delivery")

@@ -46,7 +46,7 @@ def corridor_routes(reference: Network) -> dict[str, list[str]]:
             chain.add_edge(*reference.edge_endpoints(eid))
         ends = [n for n, degree in chain.degree() if degree == 1]
         if len(ends) != 2 or not nx.is_connected(chain) or max(d for _, d in chain.degree()) > 2:
-            logger.info("Corridor %r is not a simple chain of roads: skipped", name)
+            logger.debug("Corridor %r is not a simple chain of roads: skipped", name)
             continue
         start, end = sorted(ends, key=lambda n: (G.nodes[n].get("kind") != "port", str(n)))
         path = nx.shortest_path(chain, start, end)
@@ -54,7 +54,7 @@ def corridor_routes(reference: Network) -> dict[str, list[str]]:
         if len(stops) >= 2:
             routes[name] = stops
         else:
-            logger.info("Corridor %r passes fewer than two facilities: skipped", name)
+            logger.debug("Corridor %r passes fewer than two facilities: skipped", name)
     return routes
 
 
@@ -81,14 +81,14 @@ def tag_corridors(G: nx.MultiDiGraph, routes: Mapping[str, Sequence[str]]) -> di
     for name, stops in routes.items():
         present = [s for s in stops if s in G]
         if len(present) < 2:
-            logger.info("Corridor %r: fewer than two of its places are in the network", name)
+            logger.debug("Corridor %r: fewer than two of its places are in the network", name)
             continue
         roads: set[str] = set()
         for a, b in pairwise(present):
             try:
                 path = nx.shortest_path(G, a, b, weight="length_km")
             except nx.NetworkXNoPath:
-                logger.info("Corridor %r: no road from %s to %s", name, a, b)
+                logger.debug("Corridor %r: no road from %s to %s", name, a, b)
                 continue
             for u, v in pairwise(path):
                 parallel = G[u][v]  # key -> arc data
