@@ -137,7 +137,7 @@ def write_csv_folder(net: Network, path: Path) -> None:
     Only these four files are replaced (all or none, see :func:`write_files`); any other
     file in the folder is left alone.
     """
-    from supplynet.network import iter_node_rows, roads_table
+    from supplynet.schema import iter_node_rows, roads_table
 
     check_output_path(path)
     attribution = net.graph.graph.get("attribution", "")
@@ -159,7 +159,7 @@ def write_geopackage(net: Network, path: Path) -> None:
     import pyogrio
     from shapely import wkt
 
-    from supplynet.network import iter_node_rows, roads_table
+    from supplynet.schema import iter_node_rows, roads_table
 
     nodes = pd.DataFrame(list(iter_node_rows(net)))
     nodes_gdf = gpd.GeoDataFrame(

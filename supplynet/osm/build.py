@@ -39,7 +39,7 @@ from shapely.geometry.base import BaseGeometry
 from supplynet.capacity import CapacityTable, load_capacity_table
 from supplynet.errors import DataError, closest
 from supplynet.io import check_output_path
-from supplynet.network import OSM_ATTRIBUTION, Network, resolve_graph_assumptions
+from supplynet.network import Network
 from supplynet.osm.assemble import Attachments, assemble_graph, way_capacities
 from supplynet.osm.contract import contract_segments, split_ways
 from supplynet.osm.facilities import (
@@ -55,6 +55,7 @@ from supplynet.osm.facilities import (
 )
 from supplynet.osm.progress import Stages
 from supplynet.osm.roads import RoadData, parse_highways
+from supplynet.schema import OSM_ATTRIBUTION, resolve_graph_assumptions
 
 __all__ = ["build_network_from_osm", "source_kind"]
 

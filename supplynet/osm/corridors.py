@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from supplynet.network import REVERSE_SUFFIX
 from supplynet.osm.facilities import FACILITY_KINDS
+from supplynet.schema import REVERSE_SUFFIX
 
 if TYPE_CHECKING:
     from supplynet.network import Network
