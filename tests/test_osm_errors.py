@@ -422,3 +422,14 @@ def test_polygon_file_without_geometry_is_named(pbf, toy, tmp_path):
         _build(pbf, toy, polygon=csv)
     text = _one_line(exc)
     assert "some.csv" in text and "expected a region polygon" in text
+
+
+def test_osm_xml_with_a_missing_way_node_names_the_node(tmp_path):
+    data = toy_corridor()
+    del data.nodes[20]
+    path = write_osm(tmp_path / "gap.osm", data)
+    with pytest.raises(DataError) as err:
+        _build(path, data)
+    text = _one_line(err)
+    assert "gap.osm: some ways reference nodes that are not in the file" in text
+    assert ".osm.pbf" in text

@@ -73,7 +73,13 @@ def read_xml(path: str | Path, highways: Sequence[str]) -> RoadData:
     except ox._errors.InsufficientResponseError:
         raise DataError(f"{path}: no OSM nodes or ways in the file") from None
     except (KeyError, ValueError) as exc:
-        raise DataError(f"{path}: malformed OSM XML ({type(exc).__name__}: {exc})") from None
+        if isinstance(exc, KeyError) or "missing nodes" in str(exc):
+            raise DataError(
+                f"{path}: some ways reference nodes that are not in the file (a clipped "
+                "extract?); complete it (osmium extract --strategy complete_ways) or use "
+                "a .osm.pbf, whose reader cuts ways at missing nodes"
+            ) from None
+        raise DataError(f"{path}: malformed OSM XML ({exc})") from None
     data = road_data_from_graph(G, highways, source=str(path))
     logger.info(
         "Read %s: %d road segments of classes %s on %d nodes",
