@@ -13,6 +13,19 @@ import supplynet as sn
 
 TOL = 1e-5
 
+#: Mali's regional capitals the issue requires as demand nodes
+REGIONAL_CAPITALS = (
+    "kayes",
+    "sikasso",
+    "segou",
+    "mopti",
+    "koutiala",
+    "kita",
+    "nioro",
+    "gao",
+    "tombouctou",
+)
+
 ASSUMPTIONS = {
     "tanker_m3": 40.0,
     "cost_per_m3_km": 1.0,

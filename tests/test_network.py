@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ASSUMPTIONS
+from conftest import ASSUMPTIONS, REGIONAL_CAPITALS
 
 import supplynet as sn
 
@@ -40,17 +40,7 @@ def test_default_network_has_the_required_places(net: sn.Network) -> None:
         "gogui",
     }
     assert nodes.loc["bamako", "kind"] == "depot"
-    for town in (
-        "kayes",
-        "sikasso",
-        "segou",
-        "mopti",
-        "koutiala",
-        "kita",
-        "nioro",
-        "gao",
-        "tombouctou",
-    ):
+    for town in REGIONAL_CAPITALS:
         assert nodes.loc[town, "demand_m3_day"] > 0, town
     assert (nodes.loc[list(ports), "supply_m3_day"] > 0).all()
     assert (nodes.loc[list(borders), "capacity_m3_day"] > 0).all()

@@ -91,12 +91,7 @@ def net_inflow(
     supply: dict[Any, pulp.LpVariable],
 ) -> pulp.LpAffineExpression:
     """Flow in minus flow out of a node, plus the supply injected there."""
-    expr = pulp.lpSum(flow[e] for e in inc.into[node]) - pulp.lpSum(
-        flow[e] for e in inc.out_of[node]
-    )
-    if node in supply:
-        expr += supply[node]
-    return expr
+    return node_throughput(node, inc, flow, supply) - pulp.lpSum(flow[e] for e in inc.out_of[node])
 
 
 def define_node_capacity(
