@@ -8,26 +8,60 @@ The public API::
     res = sn.max_throughput(net, sc, destination="Bamako")
     res = sn.least_cost_supply(net, sc)
 
+The public names are loaded on first use, so ``import supplynet`` (and the CLI's start-up)
+does not pay for pandas, networkx or the solvers until they are needed.
+
 Road data © OpenStreetMap contributors (ODbL).
 """
 
-from supplynet.assumptions import Assumptions, load_assumptions
-from supplynet.capacity import CapacityTable, load_capacity_table
-from supplynet.datasets import load_network
-from supplynet.errors import (
-    DataError,
-    InfeasibleError,
-    ScenarioError,
-    SolverError,
-    SupplynetError,
-)
-from supplynet.network import Network
-from supplynet.optimize import least_cost_supply, max_throughput
-from supplynet.results import Result, SupplyResult, ThroughputResult
-from supplynet.scenario import Area, Scenario
-from supplynet.solvers import Status
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from supplynet.assumptions import Assumptions, load_assumptions
+    from supplynet.capacity import CapacityTable, load_capacity_table
+    from supplynet.datasets import load_network
+    from supplynet.errors import (
+        DataError,
+        InfeasibleError,
+        ScenarioError,
+        SolverError,
+        SupplynetError,
+    )
+    from supplynet.network import Network
+    from supplynet.optimize import least_cost_supply, max_throughput
+    from supplynet.osm import build_network_from_osm
+    from supplynet.results import Result, SupplyResult, ThroughputResult
+    from supplynet.scenario import Area, Scenario
+    from supplynet.solvers import Status
 
 __version__ = "0.1.0"
+
+#: public name -> the module that defines it
+_WHERE = {
+    "Assumptions": "supplynet.assumptions",
+    "load_assumptions": "supplynet.assumptions",
+    "CapacityTable": "supplynet.capacity",
+    "load_capacity_table": "supplynet.capacity",
+    "load_network": "supplynet.datasets",
+    "DataError": "supplynet.errors",
+    "InfeasibleError": "supplynet.errors",
+    "ScenarioError": "supplynet.errors",
+    "SolverError": "supplynet.errors",
+    "SupplynetError": "supplynet.errors",
+    "Network": "supplynet.network",
+    "least_cost_supply": "supplynet.optimize",
+    "max_throughput": "supplynet.optimize",
+    "build_network_from_osm": "supplynet.osm",
+    "Result": "supplynet.results",
+    "SupplyResult": "supplynet.results",
+    "ThroughputResult": "supplynet.results",
+    "Area": "supplynet.scenario",
+    "Scenario": "supplynet.scenario",
+    "Status": "supplynet.solvers",
+}
 
 __all__ = [
     "Area",
@@ -54,10 +88,14 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    # The OSM builder imports osmnx/osmium; load it only when asked for.
-    if name == "build_network_from_osm":
-        from supplynet.osm import build_network_from_osm
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'supplynet' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
 
-        return build_network_from_osm
-    raise AttributeError(f"module 'supplynet' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

@@ -19,13 +19,18 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "ECHO_CHARS",
     "DataError",
     "InfeasibleError",
     "ScenarioError",
     "SolverError",
     "SupplynetError",
     "closest",
+    "shown",
 ]
+
+#: longest echo of a user's value in an error message (longer values are cut)
+ECHO_CHARS = 80
 
 
 class SupplynetError(Exception):
@@ -46,6 +51,22 @@ class SolverError(SupplynetError, RuntimeError):
 
 class InfeasibleError(SupplynetError, RuntimeError):
     """An LP has no feasible solution (raised only by ``Result.raise_for_status``)."""
+
+
+def shown(value: object, limit: int = ECHO_CHARS) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for echoing user input in messages.
+
+    Examples
+    --------
+    >>> shown("Kayes")
+    "'Kayes'"
+    >>> shown("x" * 1000, limit=20)
+    "'xxxxxxxxxxxxxxxxxx… (1,002 characters)"
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}… ({len(text):,} characters)"
 
 
 def closest(value: str, choices: Iterable[str], *, n: int = 3) -> str:
@@ -70,11 +91,14 @@ def closest(value: str, choices: Iterable[str], *, n: int = 3) -> str:
     >>> closest("dakar-kays", ["dakar-kayes", "dakar-kita"])
     "did you mean 'dakar-kayes', 'dakar-kita'?"
     """
-    pool = sorted(set(choices))
+    pool = sorted(set(map(str, choices)))
     lowered = {c.lower(): c for c in pool}
-    matches = difflib.get_close_matches(value.lower(), list(lowered), n=n, cutoff=0.5)
+    # a name far longer than every choice matches none; cut it so matching stays fast
+    longest = max((len(c) for c in pool), default=0)
+    probe = str(value).lower()[: 2 * longest + 8]
+    matches = difflib.get_close_matches(probe, list(lowered), n=n, cutoff=0.5)
     if matches:
-        return "did you mean " + ", ".join(repr(lowered[m]) for m in matches) + "?"
-    shown = ", ".join(repr(c) for c in pool[:8])
+        return "did you mean " + ", ".join(shown(lowered[m]) for m in matches) + "?"
+    listed = ", ".join(shown(c) for c in pool[:8])
     more = f" (+{len(pool) - 8} more)" if len(pool) > 8 else ""
-    return f"valid names: {shown}{more}"
+    return f"valid names: {listed}{more}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -45,7 +46,7 @@ _NODE_COLUMNS = [
 
 def max_throughput(
     net: Network,
-    scenario: Scenario | None = None,
+    scenario: Scenario | str | Path | None = None,
     destination: str = "bamako",
     *,
     solver: str | None = None,
@@ -58,10 +59,13 @@ def max_throughput(
     ----------
     net : Network
         The network (not modified).
-    scenario : Scenario, optional
-        Blockages and capacity changes to apply first; ``None`` is the baseline.
+    scenario : Scenario or path, optional
+        Blockages and capacity changes to apply first (a :class:`Scenario` or the path of
+        a TOML file); ``None`` is the baseline.
     destination : str
-        Node id or name (``"Bamako"``).
+        Node id or name (``"Bamako"``). A destination that is itself a supply point
+        receives what reaches it *from elsewhere*: its own supply is not counted (a note
+        says so).
     solver : {"highs", "cbc"}, optional
         LP solver; default HiGHS in-process.
     time_limit_s : float, optional
@@ -85,10 +89,13 @@ def max_throughput(
     >>> res.status.value, res.delivered_m3_day > 1000
     ('optimal', True)
     """
-    scenario = scenario or Scenario(name="baseline")
+    scenario = Scenario.coerce(scenario)
     applied = scenario.apply(net)
     target = applied.node_id(destination)
     G = applied.graph
+    own_supply = float(G.nodes[target].get("supply_m3_day") or 0.0)
+    if own_supply:
+        G.nodes[target]["supply_m3_day"] = 0.0  # a fresh copy made by apply()
     lp = build_max_throughput(G, target)
     info = solve(lp.problem, solver, time_limit_s=time_limit_s)
     base = _result_fields(scenario, info, G) | {"destination": target}
@@ -114,7 +121,7 @@ def max_throughput(
             )
     flows = cancel_opposing_flows(G, flows)
     node_flows = _node_flows(G, lp.incidence, flows, supply_used)
-    border_flows = _border_flows(applied, node_flows)
+    border_flows = _border_flows(applied, flows, node_flows, target)
     changes = _scenario_changes(G, flows, node_flows)
     result = ThroughputResult(
         edge_flows=_edge_flows(G, flows),
@@ -124,7 +131,7 @@ def max_throughput(
         border_flows=border_flows,
         corridor_flows=_corridor_flows(applied, flows, node_flows),
         scenario_changes=changes,
-        notes=_throughput_notes(G, target, node_flows, border_flows, changes),
+        notes=_throughput_notes(G, target, node_flows, border_flows, changes, own_supply),
         **base,
     )
     logger.info("max_throughput %s -> %s: %.1f m3/day", scenario.name, target, delivered)
@@ -133,7 +140,7 @@ def max_throughput(
 
 def least_cost_supply(
     net: Network,
-    scenario: Scenario | None = None,
+    scenario: Scenario | str | Path | None = None,
     *,
     solver: str | None = None,
     penalty_per_m3: float | None = None,
@@ -145,8 +152,9 @@ def least_cost_supply(
     ----------
     net : Network
         The network (not modified).
-    scenario : Scenario, optional
-        Blockages, capacity and demand changes; ``None`` is the baseline.
+    scenario : Scenario or path, optional
+        Blockages, capacity and demand changes (a :class:`Scenario` or the path of a TOML
+        file); ``None`` is the baseline.
     solver : {"highs", "cbc"}, optional
         LP solver.
     penalty_per_m3 : float, optional
@@ -165,7 +173,7 @@ def least_cost_supply(
     >>> res.status.value
     'optimal'
     """
-    scenario = scenario or Scenario(name="baseline")
+    scenario = Scenario.coerce(scenario)
     applied = scenario.apply(net)
     G = applied.graph
     lp = build_least_cost_supply(G, penalty_per_m3=penalty_per_m3)
@@ -323,9 +331,15 @@ def _throughput_notes(
     node_flows: pd.DataFrame,
     border_flows: pd.DataFrame,
     changes: pd.DataFrame,
+    own_supply: float,
 ) -> tuple[str, ...]:
     """Plain-language warnings about what a result does and does not show."""
     notes = []
+    if own_supply:
+        notes.append(
+            f"the destination {target!r} is itself a supply point ({own_supply:,.0f} m3/day); "
+            "its own supply is not counted: the figure is what reaches it from elsewhere"
+        )
     if G.nodes[target].get("capacity_m3_day") == 0:
         notes.append(f"the destination {target!r} itself is closed by this scenario")
     reduced = changes[
@@ -347,7 +361,7 @@ def _throughput_notes(
         if d.get("supply_m3_day") and home and d.get("country") not in ("", None, home)
     ]
     from_abroad = float(node_flows.loc[foreign, "supply_m3_day"].sum()) if foreign else 0.0
-    crossed = float(border_flows["flow_m3_day"].sum())
+    crossed = float(border_flows["entry_m3_day"].fillna(0).clip(lower=0).sum())
     if foreign and crossed < from_abroad - 1e-6 * max(1.0, from_abroad):
         notes.append(
             f"{from_abroad - crossed:,.0f} m3/day from abroad reaches {target!r} without "
@@ -357,21 +371,53 @@ def _throughput_notes(
     return tuple(notes)
 
 
-def _border_flows(net: Network, node_flows: pd.DataFrame) -> pd.DataFrame:
-    """Flow through each border post (each m3 counted once)."""
-    columns = ["name", "corridors", "flow_m3_day", "capacity_m3_day", "utilisation"]
+def _border_flows(
+    net: Network, flows: dict[str, float], node_flows: pd.DataFrame, target: Any
+) -> pd.DataFrame:
+    """Flow through each border post, and the net entry into the destination's country.
+
+    ``flow_m3_day`` is the post's throughput. ``entry_m3_day`` is the flow from the post
+    into the destination's country minus the flow leaving that country through it (NaN
+    when the destination has no country code or the post does not border it), so fuel
+    that crosses several posts on its way is counted once, where it enters.
+    """
+    G = net.graph
+    home = str(G.nodes[target].get("country") or "")
+    columns = [
+        "name",
+        "corridors",
+        "flow_m3_day",
+        "entry_m3_day",
+        "capacity_m3_day",
+        "utilisation",
+    ]
     rows = []
-    for n, d in net.graph.nodes(data=True):
+    for n, d in G.nodes(data=True):
         if d.get("kind") != "border":
             continue
         flow = float(node_flows.loc[n, "throughput_m3_day"])
         cap = d.get("capacity_m3_day")
+        entry = math.nan
+        if home:
+            inside_out = [
+                flows.get(k, 0.0)
+                for _, v, k in G.out_edges(n, keys=True)
+                if G.nodes[v].get("country") == home
+            ]
+            inside_in = [
+                flows.get(k, 0.0)
+                for u, _, k in G.in_edges(n, keys=True)
+                if G.nodes[u].get("country") == home
+            ]
+            if inside_out or inside_in:
+                entry = sum(inside_out) - sum(inside_in)
         rows.append(
             {
                 "node_id": n,
                 "name": d.get("name", n),
                 "corridors": ";".join(sorted(node_corridors(net, n))),
                 "flow_m3_day": flow,
+                "entry_m3_day": entry,
                 "capacity_m3_day": cap,
                 "utilisation": flow / cap if cap else math.nan,
             }

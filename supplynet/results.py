@@ -17,7 +17,17 @@ import pandas as pd
 from supplynet.errors import InfeasibleError
 from supplynet.solvers import Status
 
-__all__ = ["Result", "SupplyResult", "ThroughputResult"]
+__all__ = ["OUTPUT_DECIMALS", "Result", "SupplyResult", "ThroughputResult", "rounded"]
+
+#: decimal places of the figures in CSV and JSON outputs (0.1 L for m3); results keep
+#: full precision in memory
+OUTPUT_DECIMALS = 4
+
+
+def rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its float columns rounded to :data:`OUTPUT_DECIMALS` (for writing)."""
+    floats = df.select_dtypes("float").columns
+    return df.assign(**{c: df[c].round(OUTPUT_DECIMALS) for c in floats}) if len(floats) else df
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,7 @@ class Result:
         """The summary and all tables as one JSON document."""
         doc: dict[str, Any] = {"summary": _plain(self.summary())}
         for name, df in self.tables().items():
-            table = df.reset_index() if df.index.name else df
+            table = rounded(df.reset_index() if df.index.name else df)
             doc[name] = json.loads(table.to_json(orient="records", force_ascii=False))
         return json.dumps(doc, indent=2, ensure_ascii=False)
 
@@ -100,7 +110,7 @@ class Result:
             )
         }
         for name, df in self.tables().items():
-            out[f"{prefix}{name}.csv"] = df.to_csv(index=bool(df.index.name))
+            out[f"{prefix}{name}.csv"] = rounded(df).to_csv(index=bool(df.index.name))
         return out
 
     def write(self, folder: str | Path, *, fmt: str = "csv") -> list[Path]:
@@ -213,7 +223,7 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for k, v in values.items():
         if isinstance(v, float):
-            out[k] = None if math.isnan(v) else round(v, 6)
+            out[k] = None if not math.isfinite(v) else round(v, OUTPUT_DECIMALS)
         else:
             out[k] = v
     return out

@@ -23,11 +23,25 @@ import pulp
 from supplynet.errors import SolverError
 from supplynet.settings import default_solver
 
-__all__ = ["SOLVERS", "SolveInfo", "Status", "make_solver", "solve"]
+__all__ = ["SOLVERS", "SolveInfo", "Status", "make_solver", "solve", "solver_label"]
 
 logger = logging.getLogger(__name__)
 
 SOLVERS = ("highs", "cbc")
+
+#: PuLP's solver class names -> the plain names results report
+_LABELS = {"HiGHS": "HiGHS", "HiGHS_CMD": "HiGHS", "COIN_CMD": "CBC", "PULP_CBC_CMD": "CBC"}
+
+
+def solver_label(solver: pulp.LpSolver) -> str:
+    """The plain name of a PuLP solver (``"CBC"``, not ``"PULP_CBC_CMD"``).
+
+    Examples
+    --------
+    >>> solver_label(make_solver("highs"))
+    'HiGHS'
+    """
+    return _LABELS.get(solver.name, solver.name)
 
 
 class Status(StrEnum):
@@ -137,20 +151,23 @@ def solve(
     try:
         with contextlib.nullcontext() if msg else _quiet_stdout():
             code = problem.solve(lp_solver)
-    except pulp.PulpSolverError as exc:
-        raise SolverError(f"solver {lp_solver.name} failed on {problem.name!r}: {exc}") from None
+    except (pulp.PulpSolverError, ArithmeticError, IndexError, ValueError) as exc:
+        # the solver interfaces fail this way on numbers they cannot represent
+        raise SolverError(
+            f"solver {solver_label(lp_solver)} failed on {problem.name!r}: {exc}"
+        ) from None
     elapsed = time.perf_counter() - start
     status = _PULP_STATUS.get(code, Status.UNDEFINED)
     objective = pulp.value(problem.objective) if status is Status.OPTIMAL else None
     logger.info(
         "Solved %s with %s: %s in %.3f s (%d variables, %d constraints)",
         problem.name,
-        lp_solver.name,
+        solver_label(lp_solver),
         status.value,
         elapsed,
         problem.numVariables(),
         problem.numConstraints(),
     )
     return SolveInfo(
-        status, lp_solver.name, elapsed, None if objective is None else float(objective)
+        status, solver_label(lp_solver), elapsed, None if objective is None else float(objective)
     )

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from supplynet.osm.roads import DEFAULT_HIGHWAYS
+from supplynet.osm.defaults import DEFAULT_HIGHWAYS
 
 __all__ = ["build_command"]
 

@@ -32,6 +32,7 @@ import networkx as nx
 import numpy as np
 
 from supplynet.errors import DataError
+from supplynet.osm.defaults import DEFAULT_HIGHWAYS
 
 __all__ = [
     "DEFAULT_HIGHWAYS",
@@ -50,17 +51,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Default road filter: motorway to secondary and their links.
-DEFAULT_HIGHWAYS: tuple[str, ...] = (
-    "motorway",
-    "trunk",
-    "primary",
-    "secondary",
-    "motorway_link",
-    "trunk_link",
-    "primary_link",
-    "secondary_link",
-)
 #: The way tags every reader keeps (and hands to :class:`WayBuilder`).
 WAY_TAGS: tuple[str, ...] = (
     "highway",

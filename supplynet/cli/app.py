@@ -1,0 +1,118 @@
+"""The ``supplynet`` command: the Typer app, its commands, and how it exits.
+
+Exit status (for scripts):
+
+====  ==============================================================================
+0     done; every LP optimal
+2     bad input: a file, key, value, option or network that cannot be used (one line
+      on stderr naming it; no output file is left half-written)
+3     done, but a result is not optimal (infeasible, not solved, time limit): the
+      outputs say which, in every format
+4     internal error (a bug: please report it; ``SUPPLYNET_DEBUG=1`` shows the traceback)
+130   interrupted (Ctrl-C)
+====  ==============================================================================
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import typer
+
+from supplynet.cli.network import corridors, network_info
+from supplynet.cli.options import VerboseOpt, configure_logging
+from supplynet.cli.run import NotOptimal, run
+from supplynet.osm.cli import build_command
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_NOT_OPTIMAL",
+    "EXIT_OK",
+    "app",
+    "entry",
+    "main",
+]
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_NOT_OPTIMAL = 3
+EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Fuel supply to Bamako over West African road corridors.",
+)
+network_app = typer.Typer(no_args_is_help=True, help="Inspect or build networks.")
+app.add_typer(network_app, name="network")
+
+
+@app.callback()
+def _root(verbose: VerboseOpt = False) -> None:
+    configure_logging(verbose)
+
+
+app.command()(run)
+app.command()(corridors)
+network_app.command("info")(network_info)
+network_app.command("build")(build_command)
+
+
+def _message(exc: BaseException) -> str:
+    from supplynet.errors import shown
+
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 500 else shown(text, 500)
+
+
+def main() -> None:
+    """Run the app; bad input -> one line on stderr and exit status 2 (see the codes)."""
+    from supplynet.errors import SupplynetError
+
+    try:
+        code = app(standalone_mode=False)
+    except SupplynetError as exc:
+        _fail(_message(exc), EXIT_BAD_INPUT)
+    except NotOptimal as exc:
+        sys.stderr.write(f"warning: not optimal: {exc}\n")
+        sys.exit(EXIT_NOT_OPTIMAL)
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    except typer.Abort:
+        _fail("aborted", EXIT_INTERRUPTED)
+    except OSError as exc:  # unwritable --out, disk full, permission denied
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"{where}{exc.strerror or exc}", EXIT_BAD_INPUT)
+    except Exception as exc:
+        # typer/click usage errors (bad option value, missing argument) carry these
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            _fail(" ".join(exc.format_message().split()), int(exc.exit_code))
+        if hasattr(exc, "exit_code") and type(exc).__name__ == "Exit":
+            sys.exit(int(exc.exit_code))
+        if os.environ.get("SUPPLYNET_DEBUG"):
+            raise
+        _fail(
+            f"internal error ({type(exc).__name__}: {_message(exc)}); this is a bug in "
+            "supplynet: please report it (SUPPLYNET_DEBUG=1 shows the traceback)",
+            EXIT_INTERNAL,
+        )
+    if isinstance(code, int) and code:
+        sys.exit(code)
+
+
+def entry() -> None:
+    """The ``supplynet`` console script: :func:`main` with Unix pipe manners."""
+    if hasattr(signal, "SIGPIPE"):
+        # output piped into `head` and the like: end quietly, as Unix tools do
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    main()
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    sys.exit(code)

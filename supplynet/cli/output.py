@@ -1,0 +1,137 @@
+"""Printing results: literal user text, number formats, rounding at the output boundary.
+
+Text that comes from a user's file or a network (scenario names, descriptions, node and
+corridor names) is printed literally, never read as rich markup, and the console does no
+highlighting (its regexes take time that grows faster than the text). Identifiers that
+users copy into scenario files (corridor names, node and edge ids) wrap instead of being
+cut at narrow widths.
+
+Figures written as CSV or JSON are rounded to :data:`DECIMALS` decimal places (0.1 L for
+m3); the Result objects keep full precision.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+__all__ = [
+    "DECIMALS",
+    "console",
+    "csv_stream",
+    "err_console",
+    "fmt",
+    "jsonable",
+    "lit",
+    "new_table",
+    "show",
+]
+
+#: decimal places of figures in CSV and JSON output
+DECIMALS = 4
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def lit(value: object, style: str = "") -> Text:
+    """User or network text as a literal rich Text (``[closed]`` stays ``[closed]``)."""
+    return Text("" if value is None else str(value), style=style)
+
+
+def new_table(title: object, columns: list[tuple[str, str]], *, caption: str = "") -> Table:
+    """A table with a literal title; ``columns`` are ``(header, kind)`` pairs.
+
+    ``kind`` is ``"num"`` (right-aligned), ``"id"`` (an identifier: folds, never cut) or
+    ``"text"``.
+    """
+    table = Table(title=lit(title), caption=lit(caption) if caption else None)
+    for header, kind in columns:
+        if kind == "num":
+            table.add_column(header, justify="right", overflow="fold")
+        else:
+            table.add_column(header, overflow="fold")
+    return table
+
+
+def show(table: Table) -> None:
+    """Print a table so that no word (an id, a name, a figure) is cut or split.
+
+    When the table is wider than the screen, each column keeps at least the width of its
+    longest word and the room left is shared in proportion to what each column would
+    like; cells then wrap between words. Only a word wider than the screen folds.
+    """
+    columns = table.columns
+    shortest, widest = [], []
+    for column in columns:
+        texts = [str(cell) for cell in column.cells]
+        words = [w for text in texts for w in text.split()] + str(column.header).split()
+        shortest.append(max([cell_len(w) for w in words] + [1]))
+        widest.append(max([cell_len(t) for t in [*texts, str(column.header)]] + [1]))
+    room = console.width - (3 * len(columns) + 1)  # padding and borders
+    if sum(widest) > room:
+        spare = max(0, room - sum(shortest))
+        wants = [w - s for w, s in zip(widest, shortest, strict=True)]
+        total = sum(wants) or 1
+        for column, low, want in zip(columns, shortest, wants, strict=True):
+            column.width = low + spare * want // total
+    console.print(table)
+
+
+def fmt(value: Any, digits: int = 0) -> str:
+    """A figure for a table: thousands separators, ``-`` for missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float | int):
+        if isinstance(value, float) and math.isinf(value):
+            return "∞" if value > 0 else "-∞"
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: floats rounded to :data:`DECIMALS`, NaN and inf as ``None``."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, DECIMALS)
+    return value
+
+
+def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _csv_cell(value: Any) -> str:
+    if isinstance(value, list):
+        text = "; ".join(map(str, value))
+    else:
+        text = "" if value is None else str(value)
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\n\r') else text
+
+
+def csv_stream(files: dict[str, str]) -> str:
+    """``summary.json`` as ``key,value`` rows, then every CSV under a ``# name`` line."""
+    summary = _flatten(json.loads(files["summary.json"]))
+    lines = ["key,value", *(f"{k},{_csv_cell(v)}" for k, v in summary.items())]
+    parts = ["# summary\n" + "\n".join(lines) + "\n"]
+    for name, text in files.items():
+        if name.endswith(".csv"):
+            parts.append(f"# {name.removesuffix('.csv')}\n{text}")
+    return "\n".join(parts)

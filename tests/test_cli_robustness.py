@@ -1,0 +1,233 @@
+"""The CLI on hostile input: literal text, long names, statuses, exit codes, narrow widths."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from supplynet import cli
+from supplynet.solvers import SolveInfo, Status
+
+BLOCKADE = "examples/scenarios/blockade_2025.toml"
+
+
+def run_cli(capsys, monkeypatch, *args: str, columns: int = 200) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["supplynet", *args])
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code = 0
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _scenario(tmp_path: Path, text: str, name: str = "sc.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("capacity_factors = { kidira_diboli = 1e308 }", "less than or equal to 1000"),
+        ("demand_factor = 1e20", "demand_factor = 1e+20: Input should be less than or equal"),
+        ("capacity_limits_m3_day = { zegoua_pogo = 1e300 }", "less than or equal to 1000000"),
+        ("stock_m3 = { bamako = 1e12 }", "stock_m3.bamako"),
+        ("demand = { kayes = 5e9 }", "demand.kayes"),
+        ("assumptions = { cost_per_m3_km = 1e200 }", "must be between 0 and 1e+06"),
+        ('[[areas]]\ncenter = [0, 0]\nradius_km = "100"', "radius_km = '100'"),
+        ('demand_factor = "0.9"', "demand_factor = '0.9'"),
+    ],
+)
+def test_out_of_range_or_mistyped_numbers_exit_2(capsys, monkeypatch, tmp_path, text, needle):
+    path = _scenario(tmp_path, text)
+    for solver in ("highs", "cbc"):
+        code, out, err = run_cli(capsys, monkeypatch, "run", str(path), "--solver", solver)
+        assert code == 2, (out, err)
+        assert needle in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_user_text_is_printed_literally(capsys, monkeypatch, tmp_path) -> None:
+    path = _scenario(
+        tmp_path,
+        'name = "Kayes [closed]"\ndescription = "[/bold] escorts [red]only[/red]"\n'
+        "capacity_limits_m3_day = { kidira_diboli = 600 }\n",
+    )
+    code, out, err = run_cli(capsys, monkeypatch, "run", str(path))
+    assert code == 0, err
+    assert "Scenario Kayes [closed]: [/bold] escorts [red]only[/red]" in out
+
+
+def test_markup_in_network_names_is_literal(capsys, monkeypatch, tmp_path) -> None:
+    import shutil
+
+    import pandas as pd
+
+    from supplynet.datasets import data_path
+
+    folder = tmp_path / "net"
+    folder.mkdir()
+    for name in ("nodes.csv", "edges.csv", "assumptions.csv"):
+        shutil.copy(data_path(name), folder / name)
+    nodes = pd.read_csv(folder / "nodes.csv", dtype=str, keep_default_na=False)
+    nodes.loc[nodes["node_id"] == "kidira_diboli", "name"] = "Kidira [/i] [b]post"
+    nodes.to_csv(folder / "nodes.csv", index=False)
+    code, out, err = run_cli(capsys, monkeypatch, "run", BLOCKADE, "--network", str(folder))
+    assert code == 0, err
+    assert "Kidira [/i] [b]post" in out
+
+
+def test_long_name_is_refused_quickly_and_echo_is_cut(capsys, monkeypatch, tmp_path) -> None:
+    long = "x" * 200_000
+    path = _scenario(tmp_path, f'name = "{long}"\n')
+    start = time.perf_counter()
+    code, _, err = run_cli(capsys, monkeypatch, "run", str(path))
+    assert time.perf_counter() - start < 5
+    assert code == 2 and err.count("\n") == 1 and len(err) < 400
+
+
+def test_long_unknown_corridor_echo_is_cut(capsys, monkeypatch, tmp_path) -> None:
+    path = _scenario(tmp_path, f'blocked_corridors = ["{"dakar-kayes" * 20_000}"]\n')
+    start = time.perf_counter()
+    code, _, err = run_cli(capsys, monkeypatch, "run", str(path))
+    assert time.perf_counter() - start < 5
+    assert code == 2 and "unknown corridor" in err and len(err) < 600
+
+
+def test_long_description_prints_in_linear_time(capsys, monkeypatch, tmp_path) -> None:
+    def timed(n: int) -> float:
+        path = _scenario(tmp_path, f'name = "x"\ndescription = "{"[a] (b) 1.5 " * n}"\n')
+        start = time.perf_counter()
+        code, out, _ = run_cli(capsys, monkeypatch, "run", str(path))
+        assert code == 0 and "[a] (b) 1.5" in out
+        return time.perf_counter() - start
+
+    small, large = timed(40), timed(400)  # 480 and 4,800 characters (the cap is 5,000)
+    assert large < 10 * small + 1.0
+
+
+def test_empty_scenario_file_is_refused(capsys, monkeypatch, tmp_path) -> None:
+    path = _scenario(tmp_path, "# nothing here\n")
+    code, _, err = run_cli(capsys, monkeypatch, "run", str(path))
+    assert code == 2 and "the scenario file is empty" in err and err.count("\n") == 1
+
+
+def test_supply_node_as_destination_counts_only_what_reaches_it(capsys, monkeypatch):
+    code, out, err = run_cli(
+        capsys, monkeypatch, "run", BLOCKADE, "--destination", "dakar", "-f", "json"
+    )
+    assert code == 0, err
+    doc = json.loads(out)
+    delivered = doc["throughput"]["summary"]["delivered_m3_day"]
+    entries = sum(row["entry_m3_day"] or 0 for row in doc["throughput"]["border_flows"])
+    assert entries == pytest.approx(delivered, abs=1e-3)
+    assert any("its own supply is not counted" in n for n in doc["throughput"]["summary"]["notes"])
+
+
+def test_bamako_border_entries_add_up_to_the_delivery(capsys, monkeypatch) -> None:
+    _code, out, _ = run_cli(capsys, monkeypatch, "run", BLOCKADE, "-f", "json")
+    doc = json.loads(out)
+    entries = sum(row["entry_m3_day"] or 0 for row in doc["throughput"]["border_flows"])
+    assert entries == pytest.approx(doc["throughput"]["summary"]["delivered_m3_day"], abs=1e-3)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_not_optimal_least_cost_is_reported_and_exits_3(capsys, monkeypatch, fmt) -> None:
+    import supplynet.optimize as optimize
+
+    real = optimize.solve
+
+    def fake(problem, solver=None, **kw):
+        if problem.name == "least_cost_supply":
+            return SolveInfo(Status.NOT_SOLVED, "HiGHS", 0.0, None)
+        return real(problem, solver, **kw)
+
+    monkeypatch.setattr(optimize, "solve", fake)
+    code, out, err = run_cli(capsys, monkeypatch, "run", BLOCKADE, "-f", fmt)
+    assert code == cli.EXIT_NOT_OPTIMAL
+    assert "not optimal" in err
+    if fmt == "table":
+        assert "least-cost supply: LP status not_solved" in out
+    elif fmt == "json":
+        doc = json.loads(out)
+        assert doc["least_cost_supply"]["summary"]["status"] == "not_solved"
+        assert doc["summary"]["status"] == "not optimal"
+    else:
+        assert "least_cost_supply.status,not_solved" in out
+
+
+def test_solver_label_is_a_plain_name(capsys, monkeypatch) -> None:
+    _code, out, _ = run_cli(capsys, monkeypatch, "run", BLOCKADE, "-f", "json", "--solver", "cbc")
+    assert json.loads(out)["throughput"]["summary"]["solver"] == "CBC"
+
+
+def test_verbose_after_the_subcommand(capsys, monkeypatch) -> None:
+    import logging
+
+    code, _, _err = run_cli(capsys, monkeypatch, "run", BLOCKADE, "-f", "json", "-v")
+    assert code == 0
+    assert logging.getLogger("supplynet").level == logging.INFO
+    logging.getLogger("supplynet").setLevel(logging.WARNING)
+
+
+def test_identifiers_are_never_cut_at_80_columns(capsys, monkeypatch) -> None:
+    from supplynet.datasets import load_network
+
+    net = load_network()
+    ids = [*net.corridors, *(n for n in net.nodes.index if net.nodes.loc[n, "kind"] == "border")]
+    for args in (["corridors"], ["run", BLOCKADE]):
+        code, out, _ = run_cli(capsys, monkeypatch, *args, columns=80)
+        assert code == 0
+        assert "…" not in out
+        assert max(len(line) for line in out.splitlines()) <= 80
+        shown = {ident for ident in ids if ident in out}
+        # every corridor and border post id the table prints is whole on one line
+        assert set(net.corridors) <= shown, set(net.corridors) - shown
+
+
+def test_csv_and_json_carry_no_float_noise(capsys, monkeypatch) -> None:
+    code, out, _ = run_cli(capsys, monkeypatch, "run", BLOCKADE, "-f", "csv")
+    assert code == 0
+    import re
+
+    for number in re.findall(r"\d+\.\d+", out):
+        assert len(number.split(".")[1]) <= 4, number
+
+
+def test_internal_error_is_one_line_and_exit_4(capsys, monkeypatch) -> None:
+    import supplynet.optimize as optimize
+
+    def broken(*a, **k):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(optimize, "max_throughput", broken)
+    monkeypatch.delenv("SUPPLYNET_DEBUG", raising=False)
+    code, _, err = run_cli(capsys, monkeypatch, "run", BLOCKADE)
+    assert code == cli.EXIT_INTERNAL
+    assert err.startswith("error: internal error (KeyError") and err.count("\n") == 1
+
+
+def test_help_does_not_import_the_heavy_modules() -> None:
+    code = (
+        "import sys, supplynet.cli as c; sys.argv=['supplynet','--help'];\n"
+        "try: c.main()\nexcept SystemExit: pass\n"
+        "heavy=[m for m in ('pandas','networkx','pulp','highspy','osmnx','geopandas','pyproj')"
+        " if m in sys.modules]; print('HEAVY', heavy)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert "HEAVY []" in proc.stdout, proc.stdout[-500:] + proc.stderr[-500:]
+
+
+def test_cli_and_results_round_alike() -> None:
+    from supplynet.cli.output import DECIMALS
+    from supplynet.results import OUTPUT_DECIMALS
+
+    assert DECIMALS == OUTPUT_DECIMALS
