@@ -18,12 +18,27 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+import highspy
+import numpy as np
 import pulp
 
 from supplynet.errors import SolverError
+from supplynet.formulations.arrays import LinearProgram
 from supplynet.settings import default_solver
 
-__all__ = ["SOLVERS", "SolveInfo", "Status", "make_solver", "solve", "solver_label"]
+__all__ = [
+    "SOLVERS",
+    "ArraySolution",
+    "SolveInfo",
+    "Status",
+    "highs_model",
+    "highs_status",
+    "make_solver",
+    "read_highs",
+    "solve",
+    "solve_arrays",
+    "solver_label",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -171,3 +186,142 @@ def solve(
     return SolveInfo(
         status, solver_label(lp_solver), elapsed, None if objective is None else float(objective)
     )
+
+
+# ---------------------------------------------------------------------- array-form LPs
+
+
+@dataclass(frozen=True)
+class ArraySolution:
+    """The solution of a :class:`~supplynet.formulations.arrays.LinearProgram`.
+
+    ``x`` holds the column values and ``row_activity`` the row values ``A x`` (NaN-filled
+    unless the status is optimal); ``objective`` includes the LP's offset.
+    """
+
+    status: Status
+    solver: str
+    solve_time_s: float
+    objective: float | None
+    x: np.ndarray
+    row_activity: np.ndarray
+
+
+_HIGHS_STATUS = {
+    "kOptimal": Status.OPTIMAL,
+    "kInfeasible": Status.INFEASIBLE,
+    "kUnbounded": Status.UNBOUNDED,
+    "kUnboundedOrInfeasible": Status.INFEASIBLE,
+    "kTimeLimit": Status.NOT_SOLVED,
+    "kIterationLimit": Status.NOT_SOLVED,
+    "kInterrupt": Status.NOT_SOLVED,
+}
+
+
+def highs_status(h: highspy.Highs) -> Status:
+    """The :class:`Status` of a solved ``highspy.Highs`` model."""
+    name = str(h.getModelStatus()).split(".")[-1]
+    return _HIGHS_STATUS.get(name, Status.UNDEFINED)
+
+
+def highs_model(
+    lp: LinearProgram, *, time_limit_s: float | None = None, threads: int | None = None
+) -> highspy.Highs:
+    """An in-process HiGHS model holding ``lp``, silent, ready to :meth:`run` and re-run.
+
+    The model keeps its basis between runs, so re-solving after a bound or cost change
+    (``changeColBounds``, ``changeColsCost``, ``changeRowBounds``) starts warm.
+    """
+    h = highspy.Highs()
+    h.silent()
+    if time_limit_s is not None:
+        h.setOptionValue("time_limit", float(time_limit_s))
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    model = highspy.HighsLp()
+    model.num_col_ = lp.num_cols
+    model.num_row_ = lp.num_rows
+    model.col_cost_ = np.asarray(lp.c, dtype=float)
+    model.col_lower_ = np.asarray(lp.col_lower, dtype=float)
+    model.col_upper_ = np.asarray(lp.col_upper, dtype=float)
+    model.row_lower_ = np.asarray(lp.row_lower, dtype=float)
+    model.row_upper_ = np.asarray(lp.row_upper, dtype=float)
+    model.offset_ = float(lp.offset)
+    model.sense_ = highspy.ObjSense.kMaximize if lp.sense == "max" else highspy.ObjSense.kMinimize
+    A = lp.A.tocsc()
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = A.indptr.astype(np.int32)
+    model.a_matrix_.index_ = A.indices.astype(np.int32)
+    model.a_matrix_.value_ = A.data.astype(float)
+    model.a_matrix_.num_col_ = lp.num_cols
+    model.a_matrix_.num_row_ = lp.num_rows
+    if lp.integrality is not None:
+        model.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+            for i in lp.integrality
+        ]
+    with _quiet_stdout():
+        status = h.passModel(model)
+    if status == highspy.HighsStatus.kError:
+        raise SolverError(f"HiGHS refused the model {lp.name!r}")
+    return h
+
+
+def read_highs(h: highspy.Highs, lp: LinearProgram, elapsed_s: float) -> ArraySolution:
+    """Read the status, values and objective of a solved HiGHS model."""
+    status = highs_status(h)
+    if status is Status.OPTIMAL:
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value, dtype=float)
+        rows = np.asarray(sol.row_value, dtype=float)
+        objective: float | None = float(h.getInfo().objective_function_value)
+    else:
+        x, rows, objective = np.full(lp.num_cols, np.nan), np.full(lp.num_rows, np.nan), None
+    return ArraySolution(status, "HiGHS", elapsed_s, objective, x, rows)
+
+
+def solve_arrays(
+    lp: LinearProgram,
+    solver: str | None = None,
+    *,
+    time_limit_s: float | None = None,
+    threads: int | None = None,
+) -> ArraySolution:
+    """Solve an array-form LP once: HiGHS in-process, or CBC through PuLP.
+
+    Examples
+    --------
+    >>> import supplynet as sn
+    >>> from supplynet.formulations import build_max_throughput
+    >>> from supplynet.formulations.arrays import LinearProgram
+    >>> lp = build_max_throughput(sn.load_network().graph, "bamako").problem
+    >>> sol = solve_arrays(LinearProgram.from_pulp(lp))
+    >>> sol.status.value, round(sol.objective)
+    ('optimal', 3600)
+    """
+    key = (solver or default_solver()).strip().lower()
+    if key == "cbc":
+        problem = lp.to_pulp()
+        info = solve(problem, "cbc", time_limit_s=time_limit_s)
+        values = {v.name: v.value() for v in problem.variables()}
+        x = np.array([values.get(n) or 0.0 for n in lp.col_names], dtype=float)
+        if info.status is not Status.OPTIMAL:
+            x = np.full(lp.num_cols, np.nan)
+        objective = lp.objective_value(x) if info.status is Status.OPTIMAL else None
+        return ArraySolution(info.status, info.solver, info.solve_time_s, objective, x, lp.A @ x)
+    if key != "highs":
+        raise SolverError(f"unknown solver {solver!r}; allowed: {', '.join(SOLVERS)}")
+    h = highs_model(lp, time_limit_s=time_limit_s, threads=threads)
+    start = time.perf_counter()
+    with _quiet_stdout():
+        h.run()
+    result = read_highs(h, lp, time.perf_counter() - start)
+    logger.info(
+        "Solved %s with HiGHS: %s in %.3f s (%d columns, %d rows)",
+        lp.name,
+        result.status.value,
+        result.solve_time_s,
+        lp.num_cols,
+        lp.num_rows,
+    )
+    return result
