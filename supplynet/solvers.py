@@ -17,14 +17,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 import pulp
 
 from supplynet.errors import SolverError
-from supplynet.formulations.arrays import LinearProgram
 from supplynet.settings import default_solver
+
+if TYPE_CHECKING:  # scipy is imported only by the code that builds array-form LPs
+    from supplynet.formulations.arrays import LinearProgram
 
 __all__ = [
     "SOLVERS",

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
-from pyproj import Geod
 from shapely import wkt as shapely_wkt
 from shapely.errors import ShapelyError
 from shapely.geometry import Polygon
@@ -42,8 +41,6 @@ from supplynet.scenario.ranges import (
 __all__ = ["Area", "Scenario", "describe_validation"]
 
 logger = logging.getLogger(__name__)
-
-_GEOD = Geod(ellps="WGS84")
 
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, strict=True)]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, strict=True)]
@@ -132,9 +129,11 @@ class Area(_Validated):
     def geometry(self) -> BaseGeometry:
         """The area as a shapely geometry in lon/lat (a circle is a 128-gon, geodesic)."""
         if self.center is not None and self.radius_km is not None:
+            from pyproj import Geod  # only circles need it (start-up time)
+
             lon, lat = self.center
             azimuths = [i * 360 / 128 for i in range(128)]
-            lons, lats, _ = _GEOD.fwd(
+            lons, lats, _ = Geod(ellps="WGS84").fwd(
                 [lon] * 128, [lat] * 128, azimuths, [self.radius_km * 1000] * 128
             )
             return Polygon(zip(lons, lats, strict=True))
@@ -303,11 +302,18 @@ class Scenario(_Validated):
         return apply_scenario(self, net, source=self._source)
 
 
+def _cut(text: str, limit: int = 60) -> str:
+    """A key for an error message: quoted if it is not plain, cut if it is long."""
+    if not text.isprintable() or any(ch.isspace() for ch in text) or not text:
+        return shown(text, limit)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def describe_validation(exc: ValidationError, source: str, data: Any) -> str:
     """One line from a pydantic error: file, key, bad value (cut), allowed keys."""
     where = f"{source}: " if source else ""
     first = exc.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"])
+    loc = ".".join(_cut(str(p)) for p in first["loc"])
     more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     if first["type"] == "extra_forbid" or first["type"] == "extra_forbidden":
         bad = str(first["loc"][-1])
