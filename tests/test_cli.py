@@ -8,24 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from supplynet import cli
+from cli_helpers import run_cli
 
 BLOCKADE = "examples/scenarios/blockade_2025.toml"
-
-
-def run_cli(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["supplynet", *args])
-    monkeypatch.setenv("COLUMNS", "200")
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_run_table(capsys, monkeypatch) -> None:

@@ -9,23 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli
 
 from supplynet import cli
 from supplynet.solvers import SolveInfo, Status
 
 BLOCKADE = "examples/scenarios/blockade_2025.toml"
-
-
-def run_cli(capsys, monkeypatch, *args: str, columns: int = 200) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["supplynet", *args])
-    monkeypatch.setenv("COLUMNS", str(columns))
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _scenario(tmp_path: Path, text: str, name: str = "sc.toml") -> Path:
