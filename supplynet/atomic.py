@@ -21,11 +21,12 @@ and new files between two renames, so the set is switched by one rename instead:
 
 A kill at any step leaves a folder that reads wholly old (before step 4) or wholly new
 (after it); the next write into the folder first finishes the killed one's step 5 (under
-a lock, so two writers do not mix), so links and staging folders never stay behind. Files
-that are not ours are never touched: ours are the names being written, the names matching
-``replaces`` and links into ``.supplynet-output``. On a file system without symbolic
-links (FAT, Windows without the privilege) the files are replaced one by one, rolled back
-on an error, with a warning that a kill could leave a mix.
+a lock, so two writers do not mix), so links and staging folders never stay behind.
+
+Files that are not ours are never touched: ours are the names being written, the plain
+files whose names match ``replaces`` and links into ``.supplynet-output``. On a file
+system without symbolic links (FAT, Windows without the privilege) the files are replaced
+one by one, rolled back on an error, with a warning that a kill could leave a mix.
 
 Every operating-system failure becomes a one-line :class:`~supplynet.errors.DataError`
 naming the output path.
@@ -265,7 +266,9 @@ def _write_set(folder: Path, files: dict[str, str], replaces: tuple[str, ...]) -
         p.name
         for pattern in replaces
         for p in folder.glob(pattern)
-        if p.name not in files and not p.name.startswith(".") and (p.is_file() or _is_ours(p))
+        if p.name not in files
+        and not p.name.startswith(".")
+        and (_is_ours(p) or (p.is_file() and not p.is_symlink()))
     }
     names = sorted(set(files) | stale)
     for name in names:

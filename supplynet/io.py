@@ -105,6 +105,17 @@ def _csv(table: pd.DataFrame) -> str:
     return text
 
 
+def _wkt(geom: Any) -> str | None:
+    """WKT of a LineString with every coordinate as Python writes it, so it reads back
+    exactly (GEOS's writer rounds to a number of decimal places)."""
+    if geom is None or isinstance(geom, str):
+        return geom
+    if geom.is_empty:
+        return f"{geom.geom_type.upper()} EMPTY"
+    points = ", ".join(" ".join(repr(float(c)) for c in point) for point in geom.coords)
+    return f"{geom.geom_type.upper()}{' Z' if geom.has_z else ''} ({points})"
+
+
 def write_csv_folder(tables: NetworkTables, path: Path) -> None:
     """Write a network's tables as a CSV folder (see the module docstring).
 
@@ -114,7 +125,7 @@ def write_csv_folder(tables: NetworkTables, path: Path) -> None:
     path = Path(path)
     check_output_path(path)
     edges = tables.edges.copy()
-    edges["geometry"] = [None if g is None else g.wkt for g in edges["geometry"]]
+    edges["geometry"] = [_wkt(g) for g in edges["geometry"]]
     attribution = str(tables.graph.get("attribution", ""))
     write_files(
         path,

@@ -214,7 +214,7 @@ table needs node_id, kind, lon, lat
         label = "column" if len(missing) == 1 else "columns"
         raise DataError(
             f"{what}: missing required {label} {', '.join(map(repr, missing))}; "
-            f"a {kind} table needs {', '.join(required)}"
+            f"{'an' if kind == 'edge' else 'a'} {kind} table needs {', '.join(required)}"
         )
     if kind == "edge" and "highway" not in present:
         lacking = [c for c in ("capacity_m3_day", "travel_time_h") if c not in present]
