@@ -59,8 +59,9 @@ logger = logging.getLogger(__name__)
 STAGING = ".supplynet-output"
 _LEGACY_STAGING = ".supplynet-staging-*"  # left behind by killed writes of earlier versions
 _CURRENT = "current"
-_held: set[str] = set()
-_held_guard = threading.Lock()
+_locks: dict[str, threading.RLock] = {}
+_locks_guard = threading.Lock()
+_depth: dict[str, int] = {}  # how often this process holds each folder's lock
 
 
 def _os_error(path: Path, exc: OSError, doing: str = "cannot write") -> DataError:
@@ -90,29 +91,28 @@ def check_output_path(path: Path) -> None:
 
 @contextlib.contextmanager
 def _locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` against other processes writing into it."""
+    """Hold an exclusive lock on ``folder``: against other threads (re-entrant within
+    one) and, with ``flock`` where the platform has it, against other processes."""
     key = os.path.realpath(folder)
-    with _held_guard:
-        nested = key in _held
-        _held.add(key)
-    if nested or fcntl is None:
+    with _locks_guard:
+        lock = _locks.setdefault(key, threading.RLock())
+    with lock:
+        _depth[key] = _depth.get(key, 0) + 1
+        fd = None
         try:
+            if _depth[key] == 1 and fcntl is not None:
+                try:
+                    fd = os.open(folder, os.O_RDONLY)
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                except OSError:  # an unreadable folder, a file system that locks none
+                    logger.debug("No lock on %s; writing without one", folder)
             yield
         finally:
-            if not nested:
-                _held.discard(key)
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:  # some network file systems lock no folders
-            logger.debug("No lock on %s; writing without one", folder)
-        yield
-    finally:
-        os.close(fd)
-        with _held_guard:
-            _held.discard(key)
+            if fd is not None:
+                os.close(fd)
+            _depth[key] -= 1
+            if not _depth[key]:
+                del _depth[key]
 
 
 def _fsync(path: Path) -> None:

@@ -5,7 +5,8 @@ The data layer, bottom to top (each module imports only those below it):
 * :mod:`supplynet.errors`, :mod:`supplynet.settings`, :mod:`supplynet.paths` (where the
   embedded data lives) and :mod:`supplynet.atomic` (all-or-none output);
 * :mod:`supplynet.assumptions`, :mod:`supplynet.capacity`: the assumption tables;
-* :mod:`supplynet.schema`: the node and road columns and their checks;
+* :mod:`supplynet.schema`: the node and road columns and their checks, and
+  :mod:`supplynet.columns`: the types of extra columns through text files;
 * :mod:`supplynet.tables`: tables to a graph and back;
 * :mod:`supplynet.io`: the file formats, which move tables, never Networks;
 * this module: :class:`Network`, whose ``save``/``load`` call down into the two above;

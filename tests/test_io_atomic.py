@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -291,6 +292,23 @@ def test_atomic_file_removes_what_a_killed_write_left(tmp_path) -> None:
     assert path.read_text() == "done"
 
 
-def test_module_has_no_leftover_lock(tmp_path) -> None:
-    write_files(tmp_path / "x", OLD)
-    assert not atomic._held
+def test_threads_writing_one_folder_take_turns(tmp_path) -> None:
+    folder = tmp_path / "threads"
+    sets = [{"summary.json": f"thread {i}", f"t{i}.csv": "x"} for i in range(4)]
+    errors: list[BaseException] = []
+
+    def work(files: dict[str, str]) -> None:
+        try:
+            for _ in range(5):
+                write_files(folder, files, replaces=["t*.csv"])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(files,)) for files in sets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert visible(folder) in sets
+    assert not atomic._depth
