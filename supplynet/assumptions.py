@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from supplynet.errors import DataError, closest
+from supplynet.paths import data_path
 
 __all__ = ["Assumptions", "load_assumptions"]
 
@@ -69,11 +70,7 @@ class Assumptions:
 
 def load_assumptions(path: str | Path | None = None) -> Assumptions:
     """Read an assumptions table (``key,value,unit,source,note``); default: the embedded one."""
-    if path is None:
-        from supplynet.datasets import data_path
-
-        path = data_path("assumptions.csv")
-    path = Path(path)
+    path = data_path("assumptions.csv") if path is None else Path(path)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except FileNotFoundError:

@@ -27,7 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from supplynet.assumptions import load_assumptions
 from supplynet.errors import DataError, closest
+from supplynet.paths import data_path
 
 __all__ = ["CapacityTable", "RoadCapacity", "load_capacity_table", "normalise_surface"]
 
@@ -253,9 +255,6 @@ def load_capacity_table(
         the mapping) whose figures are not numbers with trucks/day >= 0 and km/h > 0,
         naming the file and line or the ``(highway, surface)`` key.
     """
-    from supplynet.assumptions import load_assumptions
-    from supplynet.datasets import data_path
-
     if tanker_m3 is None:
         tanker_m3 = load_assumptions()["tanker_m3"]
     tanker_m3 = _positive_tanker(tanker_m3)
@@ -308,8 +307,6 @@ def load_condition_table(
     capacity_factor, speed_factor, source, note``) for the OSM ``smoothness`` and
     ``tracktype`` tags.
     """
-    from supplynet.datasets import data_path
-
     csv = Path(path) if path is not None else data_path("road_condition.csv")
     try:
         df = pd.read_csv(csv, dtype=str, keep_default_na=False)

@@ -1,31 +1,54 @@
-"""Reading and writing networks: the project's CSV folder schema and GeoPackage.
+"""Network files: the CSV folder and the GeoPackage, read and written as tables.
 
-Writes are whole or nothing: files are written in full to a temporary name first and
-moved into place only when complete, so a failed write leaves any earlier output intact,
-and only the files a network consists of are ever replaced.
+This module moves :class:`~supplynet.tables.NetworkTables` between memory and files and
+knows nothing of :class:`~supplynet.network.Network`, which stands above it:
+``Network.save`` turns itself into tables and hands them here, ``Network.load`` builds
+itself from the tables read here.
+
+A saved network
+---------------
+CSV folder (all files written together, or none: :func:`~supplynet.atomic.write_files`):
+
+``nodes.csv``, ``edges.csv``   the tables of :mod:`supplynet.schema` (per-direction
+                               values in ``<column>_rev`` columns)
+``assumptions.csv``            ``key, value, unit, source``: the graph assumptions and
+                               the network's name
+``network.json``               ``{"supplynet_network": 2, "name": ..., "graph": {...},
+                               "columns": {...}}``: the other graph attributes (name,
+                               attribution, what a builder recorded: highway classes,
+                               source ...) and the types of extra columns
+``ATTRIBUTION.txt``            the data attribution
+
+GeoPackage (written to a temporary file and renamed into place): layers ``nodes``
+(points), ``edges`` (lines), ``assumptions`` and ``network`` (one row, column ``json``:
+the document of ``network.json``). Numeric columns are numeric (Real) fields, also when
+every value is empty.
+
+Folders without ``network.json`` or ``assumptions.csv`` (hand-made ones, or saved by
+earlier versions) read too: the embedded assumptions fill the gaps.
 """
 
 from __future__ import annotations
 
-import contextlib
+import json
 import logging
-import os
-import shutil
-import tempfile
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pandas as pd
 
+from supplynet.assumptions import load_assumptions
+from supplynet.atomic import atomic_file, check_output_path, write_files
+from supplynet.columns import decode_columns
 from supplynet.errors import DataError
-
-if TYPE_CHECKING:
-    from supplynet.network import Network
+from supplynet.schema import GRAPH_ASSUMPTIONS, check_columns
+from supplynet.tables import NetworkTables
 
 __all__ = [
+    "FORMAT_VERSION",
     "atomic_file",
     "check_output_path",
+    "read_csv_folder",
     "read_geopackage",
     "write_csv_folder",
     "write_files",
@@ -34,181 +57,209 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_GRAPH_KEYS = ("tanker_m3", "cost_per_m3_km", "unmet_penalty_per_m3", "currency", "attribution")
+FORMAT_VERSION = 2
+_DOC_KEY = "supplynet_network"
 
 
-def check_output_path(path: Path) -> None:
-    """Fail early, naming ``path``, if a network cannot be saved there.
+def _document(tables: NetworkTables) -> str:
+    doc = {
+        _DOC_KEY: FORMAT_VERSION,
+        "name": tables.name,
+        "graph": tables.graph,
+        "columns": tables.kinds,
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
 
-    A ``.gpkg`` path must not be a folder; any other path must not be a file. The parent
-    folder is created if needed (an error if that is impossible).
-    """
-    gpkg = path.suffix.lower() == ".gpkg"
-    if gpkg and path.is_dir():
-        raise DataError(f"{path}: is a folder; a GeoPackage output needs a file name")
-    if not gpkg and path.exists() and not path.is_dir():
-        raise DataError(f"{path}: exists and is not a folder (use a .gpkg name for a file)")
+
+def _read_document(text: str, what: str) -> dict[str, Any]:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataError(f"{path}: cannot create its folder: {exc.strerror or exc}") from None
-    if not os.access(path.parent, os.W_OK):
-        raise DataError(f"{path}: folder {path.parent} is not writable")
-
-
-@contextlib.contextmanager
-def atomic_file(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it onto ``path`` only on success.
-
-    Errors while writing are reported against ``path``, not the temporary name.
-    """
-    check_output_path(path)
-    try:
-        fd, name = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise DataError(f"{what}: not valid JSON ({exc})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get(_DOC_KEY), int):
+        raise DataError(f"{what}: not a supplynet network document (no {_DOC_KEY!r} key)")
+    if doc[_DOC_KEY] > FORMAT_VERSION:
+        raise DataError(
+            f"{what}: written by a newer supplynet (format {doc[_DOC_KEY]}, this one reads "
+            f"up to {FORMAT_VERSION}); upgrade supplynet"
         )
-    except OSError as exc:
-        raise DataError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    os.close(fd)
-    tmp = Path(name)
-    tmp.unlink()
-    try:
-        yield tmp
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    for key, kind in (("graph", dict), ("columns", dict)):
+        if not isinstance(doc.get(key, {}), kind):
+            raise DataError(f"{what}: {key!r} must be a JSON object")
+    return doc
 
 
-def write_files(folder: Path, files: dict[str, str], *, replaces: Iterable[str] = ()) -> list[Path]:
-    """Write several text files into ``folder``, all of them or none.
-
-    Every file is first written in full to a staging folder inside ``folder``. Then each
-    earlier file of the same name, and each earlier file matching one of the glob
-    patterns ``replaces`` (outputs of an earlier run that would otherwise mix with
-    these), is set aside and the new files moved in; if any move fails, the new files
-    are taken out and the earlier ones put back. Other files in ``folder`` are never
-    touched.
-    """
-    if folder.exists() and not folder.is_dir():
-        raise DataError(f"{folder}: output path exists and is not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".supplynet-staging-", dir=folder))
-    backup = staging / ".previous"
-    backup.mkdir()
-    stale = {p.name for pattern in replaces for p in folder.glob(pattern) if p.is_file()}
-    set_aside: list[str] = []
-    moved: list[str] = []
-    try:
-        for name, text in files.items():
-            (staging / name).write_text(text, encoding="utf-8")
-        try:
-            for name in sorted(stale | set(files)):
-                if (folder / name).exists():
-                    (folder / name).replace(backup / name)
-                    set_aside.append(name)
-            for name in files:
-                (staging / name).replace(folder / name)
-                moved.append(name)
-        except BaseException:
-            for name in moved:
-                (folder / name).unlink(missing_ok=True)
-            for name in set_aside:
-                (backup / name).replace(folder / name)
-            raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [folder / name for name in files]
-
-
-def _assumption_rows(net: Network) -> pd.DataFrame:
-    G = net.graph
+def _assumption_rows(tables: NetworkTables) -> pd.DataFrame:
+    values = tables.assumptions or {}
     rows = [
-        {"key": k, "value": G.graph[k], "unit": "", "source": "saved with the network"}
-        for k in _GRAPH_KEYS
-        if k in G.graph and k != "attribution"
+        {"key": k, "value": str(values[k]), "unit": "", "source": "saved with the network"}
+        for k in GRAPH_ASSUMPTIONS
+        if k in values
     ]
-    rows.append({"key": "name", "value": net.name, "unit": "", "source": "network name"})
-    return pd.DataFrame(rows)
+    rows.append({"key": "name", "value": tables.name or "", "unit": "", "source": "network name"})
+    return pd.DataFrame(rows, columns=["key", "value", "unit", "source"])
 
 
-def write_csv_folder(net: Network, path: Path) -> None:
-    """Write ``nodes.csv``, ``edges.csv``, ``assumptions.csv`` and ``ATTRIBUTION.txt``.
+def _csv(table: pd.DataFrame) -> str:
+    text: str = table.to_csv(index=False, lineterminator="\n")
+    return text
 
-    Only these four files are replaced (all or none, see :func:`write_files`); any other
-    file in the folder is left alone.
+
+def _wkt(geom: Any) -> str | None:
+    """WKT of a LineString with every coordinate as Python writes it, so it reads back
+    exactly (GEOS's writer rounds to a number of decimal places)."""
+    if geom is None or isinstance(geom, str):
+        return geom
+    if geom.is_empty:
+        return f"{geom.geom_type.upper()} EMPTY"
+    points = ", ".join(" ".join(repr(float(c)) for c in point) for point in geom.coords)
+    return f"{geom.geom_type.upper()}{' Z' if geom.has_z else ''} ({points})"
+
+
+def write_csv_folder(tables: NetworkTables, path: Path) -> None:
+    """Write a network's tables as a CSV folder (see the module docstring).
+
+    Only the network's five files are replaced, all together or none; any other file in
+    the folder is left alone.
     """
-    from supplynet.schema import iter_node_rows, roads_table
-
+    path = Path(path)
     check_output_path(path)
-    attribution = net.graph.graph.get("attribution", "")
+    edges = tables.edges.copy()
+    edges["geometry"] = [_wkt(g) for g in edges["geometry"]]
+    attribution = str(tables.graph.get("attribution", ""))
     write_files(
         path,
         {
-            "nodes.csv": pd.DataFrame(list(iter_node_rows(net))).to_csv(index=False),
-            "edges.csv": roads_table(net).to_csv(index=False),
-            "assumptions.csv": _assumption_rows(net).to_csv(index=False),
+            "nodes.csv": _csv(tables.nodes),
+            "edges.csv": _csv(edges),
+            "assumptions.csv": _csv(_assumption_rows(tables)),
+            "network.json": _document(tables) + "\n",
             "ATTRIBUTION.txt": f"{attribution}\n",
         },
     )
-    logger.info("Saved network %r to %s", net.name, path)
+    logger.info("Saved network %r to %s", tables.name, path)
 
 
-def write_geopackage(net: Network, path: Path) -> None:
-    """Write layers ``nodes`` (points), ``edges`` (lines) and ``assumptions`` to a .gpkg."""
+def read_csv_folder(folder: Path) -> NetworkTables:
+    """Read a network folder: ``nodes.csv`` and ``edges.csv``, and if present
+    ``assumptions.csv`` and ``network.json``.
+
+    Every cell is read as text (numbers are parsed by the schema), so ids and codes such
+    as ``"007"`` stay as written.
+    """
+    folder = Path(folder)
+    found: dict[str, pd.DataFrame] = {}
+    for stem in ("nodes", "edges"):
+        path = folder / f"{stem}.csv"
+        try:
+            found[stem] = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+        except FileNotFoundError:
+            raise DataError(
+                f"{path}: file not found (a network folder needs nodes.csv and edges.csv)"
+            ) from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise DataError(f"{path}: cannot read CSV: {exc}") from None
+        except OSError as exc:
+            raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        check_columns(found[stem], stem[:-1], str(path))
+    assumptions = None
+    name = None
+    if (folder / "assumptions.csv").is_file():
+        table = load_assumptions(folder / "assumptions.csv")
+        missing = [k for k in GRAPH_ASSUMPTIONS if k not in table.values]
+        if missing:
+            raise DataError(f"{folder / 'assumptions.csv'}: missing key(s) {', '.join(missing)}")
+        assumptions = {k: table.values[k] for k in GRAPH_ASSUMPTIONS}
+        name = str(table.values.get("name", "")) or None
+    else:
+        logger.info("%s has no assumptions.csv: using the embedded assumptions", folder)
+    doc: dict[str, Any] = {}
+    meta = folder / "network.json"
+    if meta.is_file():
+        try:
+            text = meta.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataError(f"{meta}: cannot read: {exc}") from None
+        doc = _read_document(text, str(meta))
+    kinds = doc.get("columns", {})
+    return NetworkTables(
+        nodes=decode_columns(found["nodes"], kinds.get("nodes", {}), str(folder / "nodes.csv")),
+        edges=decode_columns(found["edges"], kinds.get("edges", {}), str(folder / "edges.csv")),
+        name=doc.get("name") or name,
+        assumptions=assumptions,
+        graph=dict(doc.get("graph", {})),
+        kinds=kinds,
+    )
+
+
+def write_geopackage(tables: NetworkTables, path: Path) -> None:
+    """Write layers ``nodes`` (points), ``edges`` (lines), ``assumptions`` and ``network``."""
     import geopandas as gpd
     import pyogrio
-    from shapely import wkt
 
-    from supplynet.schema import iter_node_rows, roads_table
-
-    nodes = pd.DataFrame(list(iter_node_rows(net)))
-    nodes_gdf = gpd.GeoDataFrame(
-        nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]), crs="EPSG:4326"
-    )
-    roads = roads_table(net)
-    roads_gdf = gpd.GeoDataFrame(
-        roads.drop(columns="geometry"),
-        geometry=[wkt.loads(g) for g in roads["geometry"]],
+    path = Path(path)
+    nodes = gpd.GeoDataFrame(
+        tables.nodes,
+        geometry=gpd.points_from_xy(tables.nodes["lon"], tables.nodes["lat"]),
         crs="EPSG:4326",
     )
-    meta = _assumption_rows(net)
-    meta.loc[len(meta)] = ["attribution", net.graph.graph.get("attribution", ""), "", ""]
+    edges = gpd.GeoDataFrame(
+        tables.edges.drop(columns="geometry"),
+        geometry=list(tables.edges["geometry"]),
+        crs="EPSG:4326",
+    )
+    doc = pd.DataFrame({"json": [_document(tables)]})
     with atomic_file(path) as tmp:
         try:
-            nodes_gdf.to_file(tmp, layer="nodes", driver="GPKG", engine="pyogrio")
-            roads_gdf.to_file(tmp, layer="edges", driver="GPKG", engine="pyogrio")
-            pyogrio.write_dataframe(meta.astype(str), tmp, layer="assumptions", driver="GPKG")
-        except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+            pyogrio.write_dataframe(nodes, tmp, layer="nodes", driver="GPKG")
+            pyogrio.write_dataframe(edges, tmp, layer="edges", driver="GPKG")
+            pyogrio.write_dataframe(_assumption_rows(tables), tmp, layer="assumptions")
+            pyogrio.write_dataframe(doc, tmp, layer="network", driver="GPKG")
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
             raise DataError(f"{path}: cannot write the GeoPackage: {exc}") from None
-    logger.info("Saved network %r to %s", net.name, path)
+    logger.info("Saved network %r to %s", tables.name, path)
 
 
-def read_geopackage(path: Path) -> Network:
-    """Read a GeoPackage written by :func:`write_geopackage`."""
+def read_geopackage(path: Path) -> NetworkTables:
+    """Read a GeoPackage written by :func:`write_geopackage` (or by earlier versions)."""
     import pyogrio
 
-    from supplynet.network import Network
-
+    path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     try:
         layers = {name for name, _ in pyogrio.list_layers(path)}
         if missing := {"nodes", "edges"} - layers:
             raise DataError(f"{path}: missing layer(s) {', '.join(sorted(missing))}")
-        nodes = pyogrio.read_dataframe(path, layer="nodes")
+        nodes = pyogrio.read_dataframe(path, layer="nodes", read_geometry=False)
         edges = pyogrio.read_dataframe(path, layer="edges")
         meta = (
             pyogrio.read_dataframe(path, layer="assumptions", read_geometry=False)
             if "assumptions" in layers
             else pd.DataFrame(columns=["key", "value"])
         )
-    except pyogrio.errors.DataSourceError as exc:
+        doc_rows = (
+            pyogrio.read_dataframe(path, layer="network", read_geometry=False)
+            if "network" in layers
+            else pd.DataFrame(columns=["json"])
+        )
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise DataError(f"{path}: not a readable GeoPackage ({exc})") from None
+    check_columns(nodes, "node", f"{path}: layer nodes")
+    check_columns(edges, "edge", f"{path}: layer edges")
     values = dict(zip(meta["key"], meta["value"], strict=True))
-    name = values.pop("name", path.stem)
-    values.pop("attribution", None)
-    nodes = pd.DataFrame(nodes.drop(columns="geometry"))
-    wkts = edges.geometry.to_wkt()
-    edges = pd.DataFrame(edges.drop(columns="geometry"))
-    edges["geometry"] = wkts
-    return Network.from_tables(nodes, edges, name=name, assumptions=values, source=str(path))
+    name = values.pop("name", None)
+    values.pop("attribution", None)  # written by earlier versions
+    doc = (
+        _read_document(doc_rows["json"].iloc[0], f"{path}: layer network") if len(doc_rows) else {}
+    )
+    kinds = doc.get("columns", {})
+    edges = pd.DataFrame(edges).rename(columns={edges.geometry.name: "geometry"})
+    return NetworkTables(
+        nodes=decode_columns(pd.DataFrame(nodes), kinds.get("nodes", {}), f"{path}: nodes"),
+        edges=decode_columns(edges, kinds.get("edges", {}), f"{path}: edges"),
+        name=doc.get("name") or name or path.stem,
+        assumptions={k: v for k, v in values.items() if k in GRAPH_ASSUMPTIONS} or None,
+        graph=dict(doc.get("graph", {})),
+        kinds=kinds,
+    )

@@ -1,7 +1,16 @@
 """The Network: a road graph of fuel supply, with node and edge tables and corridors.
 
-The schema of its nodes, arcs and graph attributes, and the readers and writers of the
-project's tables, are in :mod:`supplynet.schema`.
+The data layer, bottom to top (each module imports only those below it):
+
+* :mod:`supplynet.errors`, :mod:`supplynet.settings`, :mod:`supplynet.paths` (where the
+  embedded data lives) and :mod:`supplynet.atomic` (all-or-none output);
+* :mod:`supplynet.assumptions`, :mod:`supplynet.capacity`: the assumption tables;
+* :mod:`supplynet.schema`: the node and road columns and their checks, and
+  :mod:`supplynet.columns`: the types of extra columns through text files;
+* :mod:`supplynet.tables`: tables to a graph and back;
+* :mod:`supplynet.io`: the file formats, which move tables, never Networks;
+* this module: :class:`Network`, whose ``save``/``load`` call down into the two above;
+* :mod:`supplynet.datasets`: the embedded default network.
 """
 
 from __future__ import annotations
@@ -17,7 +26,9 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from supplynet.capacity import CapacityTable
 from supplynet.errors import DataError, closest
+from supplynet.io import read_csv_folder, read_geopackage, write_csv_folder, write_geopackage
 from supplynet.schema import (
     EDGE_COLUMNS,
     GRAPH_ASSUMPTIONS,
@@ -27,11 +38,10 @@ from supplynet.schema import (
     NUMERIC_NODE_COLUMNS,
     OSM_ATTRIBUTION,
     REVERSE_SUFFIX,
-    add_edges,
-    add_nodes,
     finite_nonneg,
     resolve_graph_assumptions,
 )
+from supplynet.tables import NetworkTables, graph_from_tables, tables_from_graph
 
 __all__ = [
     "EDGE_COLUMNS",
@@ -113,8 +123,9 @@ class Network:
         *,
         name: str = "network",
         assumptions: Mapping[str, Any] | None = None,
-        capacity_table: Any = None,
+        capacity_table: CapacityTable | None = None,
         source: str = "",
+        metadata: Mapping[str, Any] | None = None,
     ) -> Network:
         """Build a Network from node and edge tables in the project's schema.
 
@@ -123,7 +134,8 @@ class Network:
         nodes : DataFrame
             One row per node, with a ``node_id`` column (or index).
         edges : DataFrame
-            One row per road segment, with an ``edge_id`` column (or index).
+            One row per road segment, with an ``edge_id`` column (or index);
+            per-direction values in ``<column>_rev`` columns (:mod:`supplynet.schema`).
         name : str
             Network label.
         assumptions : mapping, optional
@@ -134,14 +146,25 @@ class Network:
             (default: the embedded table, loaded only when needed).
         source : str
             Where the tables come from, named in error messages.
+        metadata : mapping, optional
+            Other graph attributes (attribution, a builder's records); they may not set
+            the assumptions.
+
+        Raises
+        ------
+        DataError
+            A missing required column (named once), a bad value (naming the row and
+            column), or the problems :meth:`validate` finds.
         """
         graph_attrs = resolve_graph_assumptions(assumptions, source=source)
         graph_attrs["name"] = name
         graph_attrs["attribution"] = OSM_ATTRIBUTION
-        G = nx.MultiDiGraph(**graph_attrs)
-        where = f"{source}: " if source else ""
-        add_nodes(G, nodes, graph_attrs["tanker_m3"], where)
-        add_edges(G, edges, capacity_table, where)
+        graph_attrs.update(
+            {k: v for k, v in (metadata or {}).items() if k not in GRAPH_ASSUMPTIONS}
+        )
+        G = graph_from_tables(
+            nodes, edges, graph_attrs=graph_attrs, capacity_table=capacity_table, source=source
+        )
         net = cls.from_graph(G, name=name)
         logger.info(
             "Loaded network %r: %d nodes, %d arcs, %d corridors",
@@ -153,53 +176,32 @@ class Network:
         return net
 
     @classmethod
-    def from_csv(cls, folder: str | Path, *, name: str | None = None) -> Network:
-        """Read ``nodes.csv`` and ``edges.csv`` (and ``assumptions.csv`` if present)."""
-        from supplynet.assumptions import load_assumptions
-
-        folder = Path(folder)
-        tables = {}
-        for stem in ("nodes", "edges"):
-            path = folder / f"{stem}.csv"
-            try:
-                tables[stem] = pd.read_csv(
-                    path, dtype={"node_id": str, "edge_id": str, "u": str, "v": str, "ref": str}
-                )
-            except FileNotFoundError:
-                raise DataError(
-                    f"{path}: file not found (a network folder needs nodes.csv and edges.csv)"
-                ) from None
-            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-                raise DataError(f"{path}: cannot read CSV: {exc}") from None
-        assumptions = None
-        saved_name = None
-        if (folder / "assumptions.csv").is_file():
-            a = load_assumptions(folder / "assumptions.csv")
-            missing = [k for k in GRAPH_ASSUMPTIONS if k not in a.values]
-            if missing:
-                raise DataError(
-                    f"{folder / 'assumptions.csv'}: missing key(s) {', '.join(missing)}"
-                )
-            assumptions = {k: a.values[k] for k in GRAPH_ASSUMPTIONS}
-            saved_name = str(a.values.get("name", "")) or None
-        else:
-            logger.info("%s has no assumptions.csv: using the embedded assumptions", folder)
+    def _from_saved(cls, tables: NetworkTables, source: Path, name: str | None) -> Network:
+        metadata = dict(tables.graph)
+        if name:
+            metadata["name"] = name
         return cls.from_tables(
-            tables["nodes"],
-            tables["edges"],
-            name=name or saved_name or folder.name,
-            assumptions=assumptions,
-            source=str(folder),
+            tables.nodes,
+            tables.edges,
+            name=name or tables.name or (source.stem if source.is_file() else source.name),
+            assumptions=tables.assumptions,
+            source=str(source),
+            metadata=metadata,
         )
+
+    @classmethod
+    def from_csv(cls, folder: str | Path, *, name: str | None = None) -> Network:
+        """Read ``nodes.csv`` and ``edges.csv`` (and ``assumptions.csv``, ``network.json``
+        if present) from a folder; see :mod:`supplynet.io`."""
+        folder = Path(folder)
+        return cls._from_saved(read_csv_folder(folder), folder, name)
 
     @classmethod
     def load(cls, path: str | Path) -> Network:
         """Load a network saved by :meth:`save` (a CSV folder or a ``.gpkg`` file)."""
         path = Path(path)
         if path.suffix.lower() == ".gpkg":
-            from supplynet.io import read_geopackage
-
-            return read_geopackage(path)
+            return cls._from_saved(read_geopackage(path), path, None)
         if path.is_dir():
             return cls.from_csv(path)
         raise DataError(f"{path}: not a network folder (nodes.csv + edges.csv) or .gpkg file")
@@ -207,16 +209,26 @@ class Network:
     def save(self, path: str | Path) -> Path:
         """Save to a CSV folder or (``.gpkg`` suffix) a GeoPackage, whole or not at all.
 
-        The files are written to a temporary sibling first and moved into place only when
-        complete, so a failure leaves any earlier output intact.
-        """
-        from supplynet.io import write_csv_folder, write_geopackage
+        Every node and arc attribute (per direction) and the graph's attributes are
+        saved, so :meth:`load` gives back the same network (:mod:`supplynet.io`). The
+        files appear all at once, also if the process is killed while writing
+        (:mod:`supplynet.atomic`); other files in a folder are left alone.
 
+        Examples
+        --------
+        >>> import tempfile, supplynet as sn
+        >>> net = sn.load_network()
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     back = sn.Network.load(net.save(f"{tmp}/saved"))
+        >>> back.edges.equals(net.edges)
+        True
+        """
         path = Path(path)
+        tables = tables_from_graph(self.graph, name=self.name)
         if path.suffix.lower() == ".gpkg":
-            write_geopackage(self, path)
+            write_geopackage(tables, path)
         else:
-            write_csv_folder(self, path)
+            write_csv_folder(tables, path)
         return path
 
     # ------------------------------------------------------------------ views

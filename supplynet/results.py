@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from supplynet.atomic import write_files
 from supplynet.errors import InfeasibleError
 from supplynet.solvers import Status
 
@@ -114,9 +115,16 @@ class Result:
         return out
 
     def write(self, folder: str | Path, *, fmt: str = "csv") -> list[Path]:
-        """Write the result into ``folder``: all files whole, or none (see :meth:`files`)."""
-        from supplynet.io import write_files
+        """Write the result into ``folder``: all files whole, or none (see :meth:`files`).
 
+        The files appear together, also if the process is killed while writing
+        (:func:`supplynet.atomic.write_files`); other files in ``folder`` are left alone.
+
+        Raises
+        ------
+        DataError
+            A folder that cannot be written, naming it.
+        """
         return write_files(Path(folder), self.files(fmt=fmt))
 
 

@@ -1,8 +1,8 @@
-"""The project's network schema, and turning node/edge tables into a graph and back.
+"""The project's network schema: node and road columns, graph attributes, their checks.
 
-Schema
-------
-Nodes (``nodes.csv``, one row per place; graph node key = ``node_id``):
+Nodes
+-----
+``nodes.csv``, one row per place; graph node key = ``node_id``:
 
 ``node_id``              lowercase id, ``[a-z0-9_]``
 ``name``                 display name (``"Ségou"``)
@@ -17,40 +17,64 @@ Nodes (``nodes.csv``, one row per place; graph node key = ``node_id``):
 ``cost_per_m3``          cost of passing the node (border fees, loading), in the currency
                          of the assumptions
 
-Edges (``edges.csv``, one row per road segment; the graph holds two arcs, ``edge_id`` for
-``u -> v`` and ``edge_id + "_rev"`` for ``v -> u``, unless ``oneway`` is true):
+Required: ``node_id``, ``kind``, ``lon``, ``lat``. Any other column (``source``, ``note``
+...) is kept as a node attribute; an empty cell leaves it unset.
 
-``edge_id``, ``u``, ``v``, ``length_km``, ``travel_time_h``, ``ref``, ``highway``,
-``surface``, ``lanes``, ``countries``, ``corridors`` (``;``-separated names),
-``capacity_m3_day`` (optional in the file: derived from the road capacity table by
-``highway`` and ``surface`` when absent), ``geometry`` (optional WKT LineString; default
-the straight line between the end nodes), ``osm_way_ids`` (optional).
+Roads and arcs
+--------------
+``edges.csv``, one row per road. A row describes the arc ``u -> v`` with id ``edge_id``
+and, unless ``oneway`` is true, the reverse arc ``v -> u`` with id ``edge_id + "_rev"``
+(:data:`REVERSE_SUFFIX`):
 
-Every arc in the graph carries ``edge_id`` (its own id), ``road_id`` (the file row's id),
-and the attributes above; ``corridors`` is a tuple of names. Graph-level attributes hold the
-scalar assumptions the LPs use (``tanker_m3``, ``cost_per_m3_km``, ``unmet_penalty_per_m3``,
-``currency``) and the data attribution.
+``edge_id``, ``u``, ``v``  ids; required, with ``length_km``
+``length_km``, ``travel_time_h``, ``capacity_m3_day`` (per direction; ``capacity_m3_day``
+and ``travel_time_h`` may be left out: they are then derived from the road capacity table
+by ``highway`` and ``surface``, and the ``smoothness``/``tracktype`` columns if present),
+``toll_per_m3``, ``ref``, ``highway``, ``surface``, ``lanes``, ``countries``,
+``corridors`` (``;``-separated names), ``oneway``, ``osm_way_ids``, ``geometry``
+(optional WKT LineString of ``u -> v``; default the straight line; the reverse arc gets it
+reversed).
+
+Per-direction values: an optional column ``<column>_rev`` (``capacity_m3_day_rev``,
+``travel_time_h_rev``, ``toll_per_m3_rev``, ``lanes_rev`` ..., for any column but the
+ids, ``oneway`` and ``geometry``) gives the reverse arc's value; an empty cell means "the
+same as forward". So a road with two lanes towards Bamako and one back reads::
+
+    edge_id,u,v,...,capacity_m3_day,capacity_m3_day_rev,...
+    seg_bko,segou,bamako,...,73440.0,36720.0,...
+
+Arcs that one row cannot describe (an attribute set in one direction only, a reverse arc
+without its forward arc) are written as one-way rows of their own, with the optional
+columns ``road_id`` (the road an arc belongs to; default ``edge_id``) and ``direction``
+(``fwd`` or ``rev``; default ``fwd``). Any other column is kept as an arc attribute.
+Files without ``_rev``, ``road_id`` or ``direction`` columns (such as the embedded
+``data/edges.csv``) read as they always did.
+
+Graph
+-----
+Every arc carries ``edge_id`` (its own id), ``road_id``, ``direction`` and the attributes
+above; ``corridors`` is a tuple of names, ``geometry`` a shapely LineString. Graph-level
+attributes hold the scalar assumptions the LPs use (:data:`GRAPH_ASSUMPTIONS`:
+``tanker_m3``, ``cost_per_m3_km``, ``unmet_penalty_per_m3``, ``currency``), the name, the
+data attribution and whatever a builder records (the OpenStreetMap builder: highway
+classes, source ...). :mod:`supplynet.tables` turns tables into a graph and back.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-import networkx as nx
 import pandas as pd
-from shapely import wkt as shapely_wkt
-from shapely.errors import ShapelyError
-from shapely.geometry import LineString
 
+from supplynet.assumptions import load_assumptions
 from supplynet.errors import DataError, closest
 
-if TYPE_CHECKING:
-    from supplynet.network import Network
-
 __all__ = [
+    "ARC_NUMBER_COLUMNS",
+    "ARC_TEXT_COLUMNS",
     "EDGE_COLUMNS",
     "GRAPH_ASSUMPTIONS",
     "ID_PATTERN",
@@ -58,13 +82,15 @@ __all__ = [
     "NODE_KINDS",
     "NUMERIC_NODE_COLUMNS",
     "OSM_ATTRIBUTION",
+    "REQUIRED_EDGE_COLUMNS",
+    "REQUIRED_NODE_COLUMNS",
     "REVERSE_SUFFIX",
-    "add_edges",
-    "add_nodes",
+    "ROAD_ROW_COLUMNS",
+    "check_columns",
     "finite_nonneg",
-    "iter_node_rows",
+    "is_blank",
+    "parse_number",
     "resolve_graph_assumptions",
-    "roads_table",
 ]
 
 NODE_KINDS = ("port", "border", "depot", "demand", "town", "junction")
@@ -82,20 +108,6 @@ NODE_COLUMNS = (
     "stock_m3",
     "cost_per_m3",
 )
-EDGE_COLUMNS = (
-    "u",
-    "v",
-    "road_id",
-    "length_km",
-    "travel_time_h",
-    "capacity_m3_day",
-    "ref",
-    "highway",
-    "surface",
-    "lanes",
-    "countries",
-    "corridors",
-)
 NUMERIC_NODE_COLUMNS = (
     "supply_m3_day",
     "capacity_m3_day",
@@ -103,6 +115,30 @@ NUMERIC_NODE_COLUMNS = (
     "stock_m3",
     "cost_per_m3",
 )
+#: columns of :attr:`Network.edges`, the arc table
+EDGE_COLUMNS = (
+    "u",
+    "v",
+    "road_id",
+    "length_km",
+    "travel_time_h",
+    "capacity_m3_day",
+    "toll_per_m3",
+    "ref",
+    "highway",
+    "surface",
+    "lanes",
+    "countries",
+    "corridors",
+)
+#: numeric arc attributes (``toll_per_m3`` is unset rather than empty when absent)
+ARC_NUMBER_COLUMNS = ("length_km", "travel_time_h", "capacity_m3_day", "toll_per_m3", "lanes")
+#: text arc attributes (an empty cell reads as ``""``)
+ARC_TEXT_COLUMNS = ("ref", "highway", "surface", "countries", "osm_way_ids")
+#: columns of a road row that describe the row itself: they have no ``_rev`` form
+ROAD_ROW_COLUMNS = ("edge_id", "u", "v", "road_id", "direction", "oneway", "geometry")
+REQUIRED_NODE_COLUMNS = ("node_id", "kind", "lon", "lat")
+REQUIRED_EDGE_COLUMNS = ("edge_id", "u", "v", "length_km")
 GRAPH_ASSUMPTIONS = ("tanker_m3", "cost_per_m3_km", "unmet_penalty_per_m3", "currency")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:]+$")
 
@@ -127,8 +163,6 @@ def resolve_graph_assumptions(
     >>> resolve_graph_assumptions({"tanker_m3": 36})["tanker_m3"]
     36.0
     """
-    from supplynet.assumptions import load_assumptions
-
     where = source or "assumptions"
     merged: dict[str, Any] = dict(overrides or {})
     if strict_keys:
@@ -142,7 +176,8 @@ def resolve_graph_assumptions(
         base = load_assumptions()
         merged = {**{k: base.get_text(k) for k in GRAPH_ASSUMPTIONS}, **merged}
     out: dict[str, Any] = {
-        k: (str(v) if k == "currency" else _number(v, f"{where}: {k}")) for k, v in merged.items()
+        k: (str(v) if k == "currency" else parse_number(v, f"{where}: {k}"))
+        for k, v in merged.items()
     }
     for k in ("tanker_m3", "unmet_penalty_per_m3"):
         if not out[k] > 0:
@@ -152,168 +187,73 @@ def resolve_graph_assumptions(
     return out
 
 
+def check_columns(table: pd.DataFrame, kind: str, what: str) -> None:
+    """Raise one :class:`DataError` naming the required columns a ``kind`` table lacks.
+
+    ``kind`` is ``"node"`` or ``"edge"``; ``what`` names the table (a file, or
+    ``"<source>: nodes"``). An edge table also needs ``highway`` unless it gives both
+    ``capacity_m3_day`` and ``travel_time_h``. A table with neither rows nor columns is
+    an empty table, not an error.
+
+    Examples
+    --------
+    >>> check_columns(pd.DataFrame({"node_id": ["a"], "lon": [0]}), "node", "nodes.csv")
+    Traceback (most recent call last):
+    ...
+    supplynet.errors.DataError: nodes.csv: missing required columns 'kind', 'lat'; a node \
+table needs node_id, kind, lon, lat
+    """
+    if table.empty and len(table.columns) == 0:
+        return
+    present = {str(c) for c in table.columns}
+    if table.index.name is not None:
+        present.add(str(table.index.name))
+    required: Sequence[str] = REQUIRED_NODE_COLUMNS if kind == "node" else REQUIRED_EDGE_COLUMNS
+    missing = [c for c in required if c not in present]
+    if missing:
+        label = "column" if len(missing) == 1 else "columns"
+        raise DataError(
+            f"{what}: missing required {label} {', '.join(map(repr, missing))}; "
+            f"{'an' if kind == 'edge' else 'a'} {kind} table needs {', '.join(required)}"
+        )
+    if kind == "edge" and "highway" not in present:
+        lacking = [c for c in ("capacity_m3_day", "travel_time_h") if c not in present]
+        if lacking:
+            raise DataError(
+                f"{what}: missing column 'highway', needed to derive "
+                f"{' and '.join(lacking)} from the road capacity table "
+                "(or give both capacity_m3_day and travel_time_h)"
+            )
+
+
 def finite_nonneg(value: Any) -> bool:
+    """True for a finite number >= 0 (the check every capacity, length and time passes)."""
     return isinstance(value, int | float) and math.isfinite(value) and value >= 0
 
 
-def _blank(value: Any) -> bool:
-    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+def is_blank(value: Any) -> bool:
+    """True for a missing cell: ``None``, ``""``, NaN or ``pd.NA``."""
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, str):
+        return value == ""
+    return isinstance(value, float) and math.isnan(value)
 
 
-def _records(df: pd.DataFrame, id_col: str, where: str) -> list[dict[str, Any]]:
-    if df.empty:
-        return []
-    if id_col not in df.columns and df.index.name == id_col:
-        df = df.reset_index()
-    if id_col not in df.columns:
-        raise DataError(f"{where}missing column {id_col!r}")
-    df = df.astype(object).where(pd.notna(df), None)
-    return [{str(k): v for k, v in rec.items()} for rec in df.to_dict("records")]
+def parse_number(value: Any, what: str) -> float | None:
+    """A cell as a finite float (``None`` when blank); a :class:`DataError` naming ``what``.
 
-
-def _number(value: Any, what: str) -> float | None:
-    if _blank(value):
+    Examples
+    --------
+    >>> parse_number("2.5", "lanes"), parse_number("", "lanes")
+    (2.5, None)
+    """
+    if is_blank(value):
         return None
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise DataError(f"{what}: {value!r} is not a number") from None
     if not math.isfinite(number):
-        raise DataError(f"{what}: {value!r} is not a finite number")
+        raise DataError(f"{what}: {number} is not a finite number")
     return number
-
-
-def add_nodes(G: nx.MultiDiGraph, nodes: pd.DataFrame, tanker_m3: float, where: str) -> None:
-    for row in _records(nodes, "node_id", where):
-        nid = str(row["node_id"]).strip()
-        if nid in G:
-            raise DataError(f"{where}nodes: duplicate node_id {nid!r}")
-        attrs: dict[str, Any] = {
-            "name": str(row.get("name") or nid),
-            "kind": row.get("kind"),
-            "country": row.get("country") or "",
-            "lon": _number(row.get("lon"), f"{where}node {nid!r} lon"),
-            "lat": _number(row.get("lat"), f"{where}node {nid!r} lat"),
-        }
-        for col in NUMERIC_NODE_COLUMNS:
-            value = _number(row.get(col), f"{where}node {nid!r} {col}")
-            if value is not None:
-                attrs[col] = value
-        trucks = _number(row.get("capacity_trucks_day"), f"{where}node {nid!r} capacity_trucks_day")
-        if "capacity_m3_day" not in attrs and trucks is not None:
-            attrs["capacity_m3_day"] = trucks * tanker_m3
-            attrs["capacity_trucks_day"] = trucks
-        if attrs["lon"] is None or attrs["lat"] is None:
-            raise DataError(f"{where}node {nid!r}: lon/lat missing")
-        G.add_node(nid, **attrs)
-
-
-def _edge_geometry(G: nx.MultiDiGraph, u: str, v: str, text: Any, what: str) -> LineString:
-    if not _blank(text):
-        try:
-            geom = shapely_wkt.loads(str(text))
-        except ShapelyError:
-            raise DataError(f"{what}: geometry is not valid WKT") from None
-        if not isinstance(geom, LineString):
-            raise DataError(f"{what}: geometry must be a LineString, got {geom.geom_type}")
-        return geom
-    return LineString(
-        [(G.nodes[u]["lon"], G.nodes[u]["lat"]), (G.nodes[v]["lon"], G.nodes[v]["lat"])]
-    )
-
-
-def _split(text: Any) -> tuple[str, ...]:
-    if _blank(text):
-        return ()
-    return tuple(part.strip() for part in str(text).split(";") if part.strip())
-
-
-def add_edges(G: nx.MultiDiGraph, edges: pd.DataFrame, capacity_table: Any, where: str) -> None:
-    seen: set[str] = set()
-    for row in _records(edges, "edge_id", where):
-        eid = str(row["edge_id"]).strip()
-        what = f"{where}edge {eid!r}"
-        if eid in seen or eid + REVERSE_SUFFIX in seen:
-            raise DataError(
-                f"{what}: duplicate edge_id (or it clashes with the reverse arc "
-                f"of another edge, which is named edge_id + {REVERSE_SUFFIX!r})"
-            )
-        seen.update((eid, eid + REVERSE_SUFFIX))
-        u, v = str(row.get("u")), str(row.get("v"))
-        for end in (u, v):
-            if end not in G:
-                raise DataError(f"{what}: unknown node {end!r}; {closest(end, map(str, G))}")
-        length = _number(row.get("length_km"), f"{what} length_km")
-        if length is None:
-            raise DataError(f"{what}: length_km is missing")
-        highway = str(row.get("highway") or "")
-        surface = str(row.get("surface") or "paved")
-        capacity = _number(row.get("capacity_m3_day"), f"{what} capacity_m3_day")
-        time_h = _number(row.get("travel_time_h"), f"{what} travel_time_h")
-        if capacity is None or time_h is None:
-            if capacity_table is None:
-                from supplynet.capacity import load_capacity_table
-
-                capacity_table = load_capacity_table(tanker_m3=G.graph["tanker_m3"])
-            road = capacity_table.lookup(
-                highway,
-                surface,
-                smoothness=None if _blank(row.get("smoothness")) else row["smoothness"],
-                tracktype=None if _blank(row.get("tracktype")) else row["tracktype"],
-                what=what,
-            )
-            capacity = road.capacity_m3_day if capacity is None else capacity
-            time_h = length / road.speed_kmh if time_h is None else time_h
-        attrs: dict[str, Any] = {
-            "road_id": eid,
-            "length_km": length,
-            "travel_time_h": time_h,
-            "capacity_m3_day": capacity,
-            "ref": "" if _blank(row.get("ref")) else str(row["ref"]),
-            "highway": highway,
-            "surface": surface,
-            "lanes": _number(row.get("lanes"), f"{what} lanes"),
-            "countries": "" if _blank(row.get("countries")) else str(row["countries"]),
-            "corridors": _split(row.get("corridors")),
-            "geometry": _edge_geometry(G, u, v, row.get("geometry"), what),
-        }
-        if not _blank(row.get("osm_way_ids")):
-            attrs["osm_way_ids"] = str(row["osm_way_ids"])
-        toll = _number(row.get("toll_per_m3"), f"{what} toll_per_m3")
-        if toll is not None:
-            attrs["toll_per_m3"] = toll
-        G.add_edge(u, v, key=eid, edge_id=eid, direction="fwd", **attrs)
-        if str(row.get("oneway", "")).strip().lower() not in ("true", "1", "yes"):
-            rev = eid + REVERSE_SUFFIX
-            rev_attrs = {**attrs, "geometry": LineString(attrs["geometry"].coords[::-1])}
-            G.add_edge(v, u, key=rev, edge_id=rev, direction="rev", **rev_attrs)
-
-
-def roads_table(net: Network) -> pd.DataFrame:
-    """One row per road segment (forward arcs), for saving in the project's schema."""
-    rows = []
-    road_ids = {d["road_id"] for _, _, d in net.graph.edges(data=True)}
-    arcs_of: dict[str, list[tuple[Any, Any, dict[str, Any]]]] = {r: [] for r in road_ids}
-    for u, v, d in net.graph.edges(data=True):
-        arcs_of[d["road_id"]].append((u, v, d))
-    for road_id in sorted(road_ids):
-        arcs = sorted(arcs_of[road_id], key=lambda a: a[2].get("direction") != "fwd")
-        u, v, d = arcs[0]
-        row = {c: d.get(c) for c in EDGE_COLUMNS if c not in ("u", "v", "road_id")}
-        row.update(
-            edge_id=road_id,
-            u=u,
-            v=v,
-            corridors=";".join(d.get("corridors", ())),
-            oneway=len(arcs) == 1,
-            geometry=d["geometry"].wkt,
-            osm_way_ids=d.get("osm_way_ids", ""),
-        )
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def iter_node_rows(net: Network) -> Iterable[dict[str, Any]]:
-    """Node rows in the project's schema (capacity in m3/day), for saving."""
-    for n, d in net.graph.nodes(data=True):
-        yield {"node_id": n, **{c: d.get(c) for c in NODE_COLUMNS}}

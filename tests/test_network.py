@@ -179,14 +179,58 @@ def test_failed_save_leaves_earlier_output_intact(net: sn.Network, tmp_path, mon
     before = {p.name: p.read_bytes() for p in path.iterdir()}
 
     def boom(*args: object, **kwargs: object) -> None:
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
-    with pytest.raises(OSError):
-        net.save(path)
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(sn.DataError, match=f"^{re.escape(str(path))}: .*No space left") as err:
+        sn.Scenario(name="x", blocked_corridors=["dakar-kayes"]).apply(net).save(path)
     monkeypatch.undo()
+    assert "\n" not in str(err.value)
     assert {p.name: p.read_bytes() for p in path.iterdir()} == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize(
+    ("table", "drop", "needle"),
+    [
+        (
+            "nodes",
+            ["kind"],
+            "nodes.csv: missing required column 'kind'; a node table needs node_id, kind, lon, lat",
+        ),
+        ("nodes", ["lon", "lat"], "nodes.csv: missing required columns 'lon', 'lat'"),
+        ("edges", ["u"], "edges.csv: missing required column 'u'; an edge table needs"),
+        (
+            "edges",
+            ["highway", "travel_time_h"],
+            "edges.csv: missing column 'highway', needed to derive travel_time_h",
+        ),
+    ],
+)
+def test_a_missing_required_column_is_named_once(tmp_path, table, drop, needle) -> None:
+    from supplynet.paths import data_path
+
+    folder = tmp_path / "net"
+    folder.mkdir()
+    for name in ("nodes.csv", "edges.csv", "assumptions.csv"):
+        (folder / name).write_bytes(data_path(name).read_bytes())
+    df = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+    if table == "edges":
+        df["capacity_m3_day"] = "1000"
+    df.drop(columns=drop).to_csv(folder / f"{table}.csv", index=False)
+    with pytest.raises(sn.DataError) as err:
+        sn.load_network(folder)
+    msg = str(err.value)
+    assert needle in msg and "problem(s)" not in msg and "\n" not in msg
+    assert msg.startswith(str(folder / f"{table}.csv"))
+
+
+def test_a_missing_column_in_tables_is_named() -> None:
+    nodes, edges = _tiny()
+    with pytest.raises(sn.DataError, match=r"^my\.csv: nodes: missing required column 'lat'"):
+        sn.Network.from_tables(nodes.drop(columns="lat"), edges, source="my.csv")
+    with pytest.raises(sn.DataError, match=r"^edges: missing required column 'length_km'"):
+        sn.Network.from_tables(nodes, edges.drop(columns="length_km"), assumptions=ASSUMPTIONS)
 
 
 @pytest.mark.parametrize(

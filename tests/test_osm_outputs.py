@@ -32,7 +32,14 @@ def test_saving_into_a_folder_keeps_other_files(pbf, toy, tmp_path: Path) -> Non
     (folder / "thesis.txt").write_text("precious")
     _build(pbf, toy, out=folder)
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["ATTRIBUTION.txt", "assumptions.csv", "edges.csv", "nodes.csv", "thesis.txt"]
+    assert names == [
+        "ATTRIBUTION.txt",
+        "assumptions.csv",
+        "edges.csv",
+        "network.json",
+        "nodes.csv",
+        "thesis.txt",
+    ]
     assert (folder / "thesis.txt").read_text() == "precious"
     back = sn.load_network(folder)
     assert sn.max_throughput(back).delivered_m3_day > 0
