@@ -232,8 +232,9 @@ def highs_model(
     The model keeps its basis between runs, so re-solving after a bound or cost change
     (``changeColBounds``, ``changeColsCost``, ``changeRowBounds``) starts warm.
     """
-    h = highspy.Highs()
-    h.silent()
+    with _quiet_stdout():  # the banner comes with the first model of a process
+        h = highspy.Highs()
+        h.silent()
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(time_limit_s))
     if threads is not None:
