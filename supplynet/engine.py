@@ -137,7 +137,11 @@ class _Bounds:
     def take_pending(self) -> np.ndarray:
         if not self.pending:
             return _EMPTY
-        idx = np.unique(np.concatenate(self.pending)).astype(np.int32)
+        # HiGHS refuses a bound change that names an index twice: unique indices
+        if len(self.pending) == 1 and len(self.pending[0]) == 1:
+            idx = self.pending[0].astype(np.int32)
+        else:
+            idx = np.unique(np.concatenate(self.pending)).astype(np.int32)
         self.pending.clear()
         return idx
 
@@ -183,7 +187,8 @@ class Engine:
         self.h: highspy.Highs = highs_model(lp, threads=threads, time_limit_s=time_limit_s)
         self._cols = _Bounds(lp.col_lower, lp.col_upper)
         self._rows = _Bounds(lp.row_lower, lp.row_upper)
-        self._cost = lp.c.copy()
+        self._base_cost = lp.c.copy()
+        self._cost = self._base_cost
         self._cost_changed = False
         self._sense = lp.sense
         self._coeffs: dict[tuple[int, int], float] = {}
@@ -209,7 +214,7 @@ class Engine:
         for element, factor in factors.items():
             if not factor >= 0:
                 raise DataError(f"element {element!r}: factor {factor!r} must be >= 0")
-            cols, rows = self.elements.indices(element, periods)
+            cols, rows = self.elements.indices(element, periods, closing=factor == 0)
             self._cols.factor[cols] *= factor
             self._cols.mark(cols)
             self._rows.factor[rows] *= factor
@@ -227,6 +232,10 @@ class Engine:
             if not cap >= 0:
                 raise DataError(f"element {element!r}: limit {cap!r} must be >= 0")
             cols, rows = self.elements.indices(element, periods)
+            if not len(rows) and element in self.elements.closure_cols:
+                raise DataError(
+                    f"element {element!r} has no throughput limit to cap in {self.lp.name}"
+                )
             if not len(cols) and not len(rows):
                 raise DataError(f"element {element!r} has no capacity to limit in {self.lp.name}")
             self._cols.cap[cols] = np.minimum(self._cols.cap[cols], cap)
@@ -312,8 +321,8 @@ class Engine:
         """
         self._cols.reset()
         self._rows.reset()
-        if self._cost_changed or not np.array_equal(self._cost, self.lp.c):
-            self._cost = self.lp.c.copy()
+        if self._cost_changed or self._cost is not self._base_cost:
+            self._cost = self._base_cost
             self._push_costs()
         if self._sense != self.lp.sense:
             self.set_sense(self.lp.sense)

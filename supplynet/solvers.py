@@ -218,10 +218,17 @@ _HIGHS_STATUS = {
 }
 
 
+_STATUS_OF: dict[object, Status] = {}
+
+
 def highs_status(h: highspy.Highs) -> Status:
     """The :class:`Status` of a solved ``highspy.Highs`` model."""
-    name = str(h.getModelStatus()).split(".")[-1]
-    return _HIGHS_STATUS.get(name, Status.UNDEFINED)
+    code = h.getModelStatus()
+    status = _STATUS_OF.get(code)
+    if status is None:
+        name = str(code).split(".")[-1]
+        status = _STATUS_OF[code] = _HIGHS_STATUS.get(name, Status.UNDEFINED)
+    return status
 
 
 def highs_model(

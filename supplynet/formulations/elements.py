@@ -9,7 +9,8 @@ road        a road segment, both directions (``road_id``): its ``flow_`` columns
 arc         one direction of a road (edge id): its ``flow_`` column
 node        a border post, port or depot (or any node with a supply or limit): its
             ``supply_`` column and ``nodecap_`` row; a node without a throughput limit
-            is closed through the roads into it
+            is closed (factor 0) through the roads into it, and a factor other than 0
+            scales its supply only, as in scenarios
 corridor    a named corridor's own roads and border posts (the ones no other corridor
             uses, :meth:`~supplynet.Network.corridor_elements`)
 ==========  ============================================================================
@@ -50,6 +51,7 @@ __all__ = [
     "ElementMap",
     "map_network_elements",
     "network_elements",
+    "own_corridor_elements",
 ]
 
 _EMPTY = np.zeros(0, dtype=np.int32)
@@ -71,6 +73,9 @@ class ElementMap:
         finite bounds are its capacity.
     kinds : dict of str -> str
         Element id -> kind (``road``, ``arc``, ``node``, ``corridor``, ``demand`` ...).
+    closure_cols : dict of str -> ndarray of int
+        Element id -> columns closed only when the element is cut (factor 0): the roads
+        into a node that has no throughput row.
     flow_cols : dict of str -> ndarray of int
         Element id -> the columns that carry its flow (a node: the flows into it and its
         supply), to tell whether an element is used by a solution.
@@ -84,6 +89,7 @@ class ElementMap:
     cols: dict[str, np.ndarray]
     rows: dict[str, np.ndarray]
     kinds: dict[str, str]
+    closure_cols: dict[str, np.ndarray] = field(default_factory=dict)
     flow_cols: dict[str, np.ndarray] = field(default_factory=dict)
     flow_rows: dict[str, np.ndarray] = field(default_factory=dict)
     col_period: np.ndarray | None = None
@@ -106,12 +112,17 @@ class ElementMap:
             raise DataError(f"unknown element {element!r}; {closest(element, self.kinds)}")
 
     def indices(
-        self, element: str, periods: Iterable[int] | None = None
+        self, element: str, periods: Iterable[int] | None = None, *, closing: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The columns and rows of ``element`` (in ``periods`` only, if given)."""
+        """The columns and rows of ``element`` (in ``periods`` only, if given).
+
+        ``closing=True`` adds the columns closed only by a cut (:attr:`closure_cols`).
+        """
         self.check(element)
         cols = self.cols.get(element, _EMPTY)
         rows = self.rows.get(element, _EMPTY)
+        if closing and element in self.closure_cols:
+            cols = np.union1d(cols, self.closure_cols[element]).astype(np.int32)
         if periods is not None:
             if self.col_period is None or self.row_period is None:
                 raise DataError(
@@ -222,8 +233,7 @@ def network_elements(
             refs_text, near_text = ";".join(sorted(refs)), ";".join(sorted(near))
             add(Element(str(n), "node", names[n], refs_text, near_text, (), (str(n),)))
     if "corridor" in kinds:
-        for corridor in net.corridors:
-            own_arcs, posts = net.corridor_elements([corridor])
+        for corridor, (own_arcs, posts) in own_corridor_elements(net).items():
             if not own_arcs and not posts:
                 continue  # every road shared with another corridor: nothing of its own
             refs_of = sorted({str(net.edge_data(e).get("ref") or "") for e in own_arcs} - {""})
@@ -239,6 +249,29 @@ def network_elements(
                 )
             )
     return out
+
+
+def own_corridor_elements(net: Network) -> dict[str, tuple[list[str], list[str]]]:
+    """Each corridor's own arcs and border posts, in one pass over the network.
+
+    The same as :meth:`Network.corridor_elements` called with each corridor alone: the
+    arcs whose only corridor it is, and the border posts whose roads serve it only.
+    """
+    G = net.graph
+    out: dict[str, tuple[list[str], list[str]]] = {c: ([], []) for c in net.corridors}
+    for _, _, d in G.edges(data=True):
+        corridors = set(d.get("corridors", ()))
+        if len(corridors) == 1:
+            out[next(iter(corridors))][0].append(d["edge_id"])
+    for n, d in G.nodes(data=True):
+        if d.get("kind") != "border":
+            continue
+        touching: set[str] = set()
+        for _, _, e in [*G.in_edges(n, data=True), *G.out_edges(n, data=True)]:
+            touching.update(e.get("corridors", ()))
+        if len(touching) == 1:
+            out[next(iter(touching))][1].append(str(n))
+    return {c: (arcs, sorted(posts)) for c, (arcs, posts) in out.items()}
 
 
 def _static(name: str) -> tuple[str, int | None]:
@@ -289,11 +322,13 @@ def map_network_elements(
 
     cols: dict[str, np.ndarray] = {}
     rows: dict[str, np.ndarray] = {}
+    closure: dict[str, np.ndarray] = {}
     flow_cols: dict[str, np.ndarray] = {}
     kinds: dict[str, str] = {}
     for key, element in elements.items():
         c: list[int] = []
         r: list[int] = []
+        shut: list[int] = []
         used: list[int] = []
         for arc in element.arcs:
             c += cols_of("flow", arc)
@@ -305,10 +340,12 @@ def map_network_elements(
             c += supply
             r += cap_rows
             if not cap_rows:  # no throughput limit: closing it closes the roads into it
-                c += into
+                shut += into
             used += supply + into
         cols[key] = np.unique(np.asarray(c, dtype=np.int32))
         rows[key] = np.unique(np.asarray(r, dtype=np.int32))
+        if shut:
+            closure[key] = np.unique(np.asarray(shut, dtype=np.int32))
         flow_cols[key] = np.unique(np.asarray(used, dtype=np.int32))
         kinds[key] = element.kind
     static = all(p == -1 for p in col_periods) and all(p == -1 for p in row_periods)
@@ -316,6 +353,7 @@ def map_network_elements(
         cols=cols,
         rows=rows,
         kinds=kinds,
+        closure_cols=closure,
         flow_cols=flow_cols,
         col_period=None if static else np.asarray(col_periods),
         row_period=None if static else np.asarray(row_periods),
