@@ -231,14 +231,22 @@ def highs_status(h: highspy.Highs) -> Status:
     return status
 
 
+#: HiGHS models built in this process (HiGHS sizes its thread pool at the first one)
+MODELS_BUILT = 0
+
+
 def highs_model(
     lp: LinearProgram, *, time_limit_s: float | None = None, threads: int | None = None
 ) -> highspy.Highs:
     """An in-process HiGHS model holding ``lp``, silent, ready to :meth:`run` and re-run.
 
     The model keeps its basis between runs, so re-solving after a bound or cost change
-    (``changeColBounds``, ``changeColsCost``, ``changeRowBounds``) starts warm.
+    (``changeColBounds``, ``changeColsCost``, ``changeRowBounds``) starts warm. HiGHS
+    keeps one thread pool per process, sized by the first model run: ``threads`` can only
+    differ from the default before any model was built (:data:`MODELS_BUILT`).
     """
+    global MODELS_BUILT
+    MODELS_BUILT += 1
     with _quiet_stdout():  # the banner comes with the first model of a process
         h = highspy.Highs()
         h.silent()

@@ -252,8 +252,9 @@ def criticality(
                 else:
                     current[s][m] = proof
                     skipped[m] += 1
-            for chunk_start in range(0, len(todo), 256):
-                chunk = todo[chunk_start : chunk_start + 256]
+            step = 256 if runner is None else max(1, len(todo))  # a runner cuts its own chunks
+            for chunk_start in range(0, len(todo), step):
+                chunk = todo[chunk_start : chunk_start + step]
                 for s, outcome in zip(chunk, run(m, chunk, want_usage), strict=True):
                     current[s][m] = outcome
                     solved_flags[s] = True

@@ -67,6 +67,7 @@ __all__ = [
     "Evaluator",
     "LeastCostEvaluator",
     "MaxFlowEvaluator",
+    "apply_changes",
     "build_evaluator",
     "check_measures",
 ]
@@ -92,6 +93,8 @@ class Change:
         Capacity multiplier: 0 cuts, 0.5 halves.
     arrival : float
         Share of the fuel sent along the element that arrives (``1 - loss rate``).
+    limit_m3_day : float, optional
+        A cap on the element's capacity (escorted convoys only, say).
     periods : tuple of int, optional
         Days the change applies to (multi-day models); ``None``: all.
     """
@@ -99,7 +102,23 @@ class Change:
     element: str
     factor: float = 0.0
     arrival: float = 1.0
+    limit_m3_day: float | None = None
     periods: tuple[int, ...] | None = None
+
+    @property
+    def changes_something(self) -> bool:
+        return self.factor != 1.0 or self.arrival != 1.0 or self.limit_m3_day is not None
+
+
+def apply_changes(engine: Engine, changes: Sequence[Change]) -> None:
+    """Push ``changes`` into ``engine`` (until its next reset)."""
+    for change in changes:
+        if change.factor != 1.0:
+            engine.scale({change.element: change.factor}, periods=change.periods)
+        if change.arrival != 1.0:
+            engine.scale_arrivals({change.element: change.arrival}, periods=change.periods)
+        if change.limit_m3_day is not None:
+            engine.limit({change.element: change.limit_m3_day}, periods=change.periods)
 
 
 class Evaluator(ABC):
@@ -189,11 +208,7 @@ class Evaluator(ABC):
         self, changes: Sequence[Change], *, usage: bool
     ) -> tuple[dict[str, float], np.ndarray | None]:
         engine = self.engine
-        for change in changes:
-            if change.factor != 1.0:
-                engine.scale({change.element: change.factor}, periods=change.periods)
-            if change.arrival != 1.0:
-                engine.scale_arrivals({change.element: change.arrival}, periods=change.periods)
+        apply_changes(engine, changes)
         solution = engine.solve()
         used = None
         if solution.ok:
@@ -264,11 +279,7 @@ class MaxFlowEvaluator(Evaluator):
         if not usage:
             return super()._solve(changes, usage=False)
         engine = self.engine
-        for change in changes:
-            if change.factor != 1.0:
-                engine.scale({change.element: change.factor}, periods=change.periods)
-            if change.arrival != 1.0:
-                engine.scale_arrivals({change.element: change.arrival}, periods=change.periods)
+        apply_changes(engine, changes)
         first = engine.solve()
         if not first.ok:
             engine.reset()
