@@ -200,8 +200,16 @@ class DaskExecutor:
                 if progress is not None:
                     progress(len(futures) - len(pending), len(futures))
         except FutureCancelledError:
+            # the scattered payload lives on the workers: with all of them gone, the
+            # scheduler cancels what depends on it
+            why = (
+                "every Dask worker at {!r} is gone"
+                if not self._workers()
+                else ("the Dask run at {!r} was cancelled")
+            )
             raise ClusterError(
-                f"the Dask run at {self.address!r} was cancelled; nothing was written"
+                f"{why.format(self.address)} ({len(futures) - len(pending)} of "
+                f"{len(futures)} chunks done); nothing was written"
             ) from None
         finally:
             for future in futures:

@@ -345,7 +345,9 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]:
 def describe_spec_error(exc: ValidationError, source: str, model: type[BaseModel]) -> str:
     """One line from a pydantic error: file, key, bad value, the allowed keys."""
     where = f"{source}: " if source else ""
-    first = exc.errors()[0]
+    errors = exc.errors()
+    # a misspelt key also makes a required one missing: name the misspelling first
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(first["loc"])
     path = ".".join(str(p) for p in loc if not str(p).startswith(("function-", "tagged-")))
     more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
