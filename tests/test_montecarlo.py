@@ -133,5 +133,5 @@ def test_zero_samples_and_bad_workers(net) -> None:
         sn.monte_carlo(net, SPEC, samples=0)
     with pytest.raises(sn.ScenarioError, match="workers = 0"):
         sn.monte_carlo(net, SPEC, samples=10, workers=0)
-    with pytest.raises(sn.ScenarioError, match="no_such.toml: spec file not found"):
+    with pytest.raises(sn.ScenarioError, match=r"no_such\.toml: spec file not found"):
         sn.monte_carlo(net, "no_such.toml")
