@@ -43,9 +43,9 @@ import numpy as np
 import pandas as pd
 
 from supplynet.analysis.executors import Executor, make_executor
-from supplynet.analysis.measures import MEASURES, Change, build_evaluator
+from supplynet.analysis.measures import MEASURES, build_evaluator
 from supplynet.analysis.specs import MonteCarloSpec
-from supplynet.analysis.workers import Payload, run_cases
+from supplynet.analysis.workers import Payload, run_draws
 from supplynet.errors import ScenarioError, closest, shown
 from supplynet.formulations.elements import ELEMENT_KINDS, Element, network_elements
 from supplynet.network import Network
@@ -205,22 +205,6 @@ def _draw(spec: MonteCarloSpec, samples: int, seed: int) -> tuple[np.ndarray, np
     return hit, factor
 
 
-def _cases(
-    spec: MonteCarloSpec, targets: list[str], hit: np.ndarray, factor: np.ndarray
-) -> list[list[Change]]:
-    out = []
-    for row in range(hit.shape[0]):
-        case = []
-        for j in np.flatnonzero(hit[row]):
-            attack, value = spec.attacks[j], float(factor[row, j])
-            if attack.severity == "loss":
-                case.append(Change(targets[j], factor=1.0, arrival=value))
-            else:
-                case.append(Change(targets[j], factor=value))
-        out.append(case)
-    return out
-
-
 def monte_carlo(
     net: Network,
     spec: MonteCarloSpec | str | Path | dict[str, Any],
@@ -280,15 +264,18 @@ def monte_carlo(
     targets, catalogue = resolve_attacks(spec, applied, source)
     measures = tuple(dict.fromkeys(spec.measures))
     hit, factor = _draw(spec, spec.samples, spec.seed)
-    cases = _cases(spec, targets, hit, factor)
+    losses = [a.severity == "loss" for a in spec.attacks]
     payload = Payload(applied, target, measures, catalogue)
     evaluators = {m: build_evaluator(m, applied, target, catalogue) for m in measures}
     baseline = {k: v for ev in evaluators.values() for k, v in ev.baseline().items()}
     own = executor is None
     runner = executor if executor is not None else make_executor(workers, scheduler)
-    chunks = [(cases[i : i + CHUNK_SAMPLES],) for i in range(0, len(cases), CHUNK_SAMPLES)]
+    chunks = [
+        (targets, losses, hit[i : i + CHUNK_SAMPLES], factor[i : i + CHUNK_SAMPLES])
+        for i in range(0, spec.samples, CHUNK_SAMPLES)
+    ]
     try:
-        parts = runner.map(run_cases, payload, chunks, progress)
+        parts = runner.map(run_draws, payload, chunks, progress)
     finally:
         if own:
             runner.close()

@@ -21,7 +21,7 @@ from supplynet.analysis.measures import Change, Evaluator, build_evaluator
 from supplynet.formulations.elements import Element
 from supplynet.network import Network
 
-__all__ = ["Payload", "evaluators_for", "run_cases", "run_sets"]
+__all__ = ["Payload", "cases_from_draws", "evaluators_for", "run_cases", "run_draws", "run_sets"]
 
 #: evaluations remembered per evaluator (identical samples are common with block attacks)
 MEMO_SIZE = 100_000
@@ -97,3 +97,31 @@ def run_cases(payload: Payload, cases: Sequence[Sequence[Change]]) -> dict[str, 
             values[row] = [figures[f] for f in ev.figures]
         out[name] = values
     return out
+
+
+def cases_from_draws(
+    targets: Sequence[str], losses: Sequence[bool], hit: np.ndarray, factor: np.ndarray
+) -> list[list[Change]]:
+    """Monte Carlo samples as changes: per row, the attacks that hit and their factors."""
+    out = []
+    for row in range(hit.shape[0]):
+        case = []
+        for j in map(int, np.flatnonzero(hit[row])):
+            value = float(factor[row, j])
+            if losses[j]:
+                case.append(Change(targets[j], factor=1.0, arrival=value))
+            else:
+                case.append(Change(targets[j], factor=value))
+        out.append(case)
+    return out
+
+
+def run_draws(
+    payload: Payload,
+    targets: Sequence[str],
+    losses: Sequence[bool],
+    hit: np.ndarray,
+    factor: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Monte Carlo: :func:`run_cases` on samples given as draw arrays (cheap to send)."""
+    return run_cases(payload, cases_from_draws(targets, losses, hit, factor))
