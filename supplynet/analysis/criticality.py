@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from supplynet.analysis.measures import Change, Evaluator, build_evaluator, check_measures
-from supplynet.errors import DataError
+from supplynet.errors import DataError, closest
 from supplynet.formulations.elements import Element, network_elements
 from supplynet.network import Network
 from supplynet.results import rounded
@@ -155,8 +155,6 @@ def candidate_elements(
     if only is not None:
         wanted = list(only)
         everything = network_elements(net, ("road", "arc", "node", "corridor"))
-        from supplynet.errors import closest
-
         for ident in wanted:
             if ident not in everything:
                 raise DataError(f"unknown element {ident!r}; {closest(ident, everything)}")

@@ -51,6 +51,7 @@ from supplynet.analysis.montecarlo import monte_carlo
 from supplynet.analysis.specs import CriticalitySpec, SweepSpec
 from supplynet.analysis.workers import Payload, run_cases, run_sets
 from supplynet.errors import DataError, ScenarioError, closest, shown
+from supplynet.formulations.elements import ELEMENT_KINDS, network_elements
 from supplynet.network import Network
 from supplynet.results import rounded
 from supplynet.scenario import Scenario
@@ -288,8 +289,6 @@ def _grid(
 
 
 def _all_ids(net: Network) -> list[str]:
-    from supplynet.formulations.elements import ELEMENT_KINDS, network_elements
-
     return list(network_elements(net, ELEMENT_KINDS))
 
 
