@@ -20,9 +20,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from supplynet.analysis.criticality import CriticalityResult, criticality
+    from supplynet.analysis.interdiction import InterdictionResult, interdict
+    from supplynet.analysis.montecarlo import MonteCarloResult, MonteCarloSpec, monte_carlo
+    from supplynet.analysis.sweep import SweepResult, SweepSpec, run_sweep
     from supplynet.assumptions import Assumptions, load_assumptions
     from supplynet.capacity import CapacityTable, load_capacity_table
     from supplynet.datasets import load_network
+    from supplynet.engine import Engine
     from supplynet.errors import (
         DataError,
         InfeasibleError,
@@ -41,6 +46,17 @@ __version__ = "0.1.0"
 
 #: public name -> the module that defines it
 _WHERE = {
+    "CriticalityResult": "supplynet.analysis.criticality",
+    "criticality": "supplynet.analysis.criticality",
+    "InterdictionResult": "supplynet.analysis.interdiction",
+    "interdict": "supplynet.analysis.interdiction",
+    "MonteCarloResult": "supplynet.analysis.montecarlo",
+    "MonteCarloSpec": "supplynet.analysis.montecarlo",
+    "monte_carlo": "supplynet.analysis.montecarlo",
+    "SweepResult": "supplynet.analysis.sweep",
+    "SweepSpec": "supplynet.analysis.sweep",
+    "run_sweep": "supplynet.analysis.sweep",
+    "Engine": "supplynet.engine",
     "Assumptions": "supplynet.assumptions",
     "load_assumptions": "supplynet.assumptions",
     "CapacityTable": "supplynet.capacity",
@@ -67,8 +83,13 @@ __all__ = [
     "Area",
     "Assumptions",
     "CapacityTable",
+    "CriticalityResult",
     "DataError",
+    "Engine",
     "InfeasibleError",
+    "InterdictionResult",
+    "MonteCarloResult",
+    "MonteCarloSpec",
     "Network",
     "Result",
     "Scenario",
@@ -77,14 +98,20 @@ __all__ = [
     "Status",
     "SupplyResult",
     "SupplynetError",
+    "SweepResult",
+    "SweepSpec",
     "ThroughputResult",
     "__version__",
     "build_network_from_osm",
+    "criticality",
+    "interdict",
     "least_cost_supply",
     "load_assumptions",
     "load_capacity_table",
     "load_network",
     "max_throughput",
+    "monte_carlo",
+    "run_sweep",
 ]
 
 

@@ -10,6 +10,7 @@ Hierarchy::
     ├── DataError       bad or missing network / assumption data, unreadable files
     ├── ScenarioError   a scenario that does not validate against the network
     ├── SolverError     a missing or failing LP solver
+    │   └── ClusterError  an unreachable scheduler, workers lost mid-run
     └── InfeasibleError raised only on request; results normally carry the status
 """
 
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "ECHO_CHARS",
+    "ClusterError",
     "DataError",
     "InfeasibleError",
     "ScenarioError",
@@ -102,3 +104,8 @@ def closest(value: str, choices: Iterable[str], *, n: int = 3) -> str:
     listed = ", ".join(shown(c) for c in pool[:8])
     more = f" (+{len(pool) - 8} more)" if len(pool) > 8 else ""
     return f"valid names: {listed}{more}"
+
+
+class ClusterError(SolverError):
+    """The compute backend of a run (a local process pool, a Dask cluster) failed or is
+    unreachable; the message names the address, and nothing was written."""

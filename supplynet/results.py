@@ -2,12 +2,17 @@
 
 A result whose status is not ``optimal`` carries NaN figures and empty tables; call
 :meth:`Result.raise_for_status` to turn that into an exception.
+
+The headline figures are read from the solution at once; the tables are built the first
+time they are asked for and then kept (:class:`LazyTables`): building them costs more than
+solving the LP, and an analysis that wants one figure never pays for them.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +23,14 @@ from supplynet.atomic import write_files
 from supplynet.errors import InfeasibleError
 from supplynet.solvers import Status
 
-__all__ = ["OUTPUT_DECIMALS", "Result", "SupplyResult", "ThroughputResult", "rounded"]
+__all__ = [
+    "OUTPUT_DECIMALS",
+    "LazyTables",
+    "Result",
+    "SupplyResult",
+    "ThroughputResult",
+    "rounded",
+]
 
 #: decimal places of the figures in CSV and JSON outputs (0.1 L for m3); results keep
 #: full precision in memory
@@ -29,6 +41,52 @@ def rounded(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with its float columns rounded to :data:`OUTPUT_DECIMALS` (for writing)."""
     floats = df.select_dtypes("float").columns
     return df.assign(**{c: df[c].round(OUTPUT_DECIMALS) for c in floats}) if len(floats) else df
+
+
+class LazyTables:
+    """A result's tables: given, or built by a function the first time they are read.
+
+    Parameters
+    ----------
+    builders : mapping, optional
+        Table name -> a function of no argument that builds it.
+    **tables
+        Tables given as they are.
+
+    A name with neither is an empty DataFrame (``notes``: an empty tuple).
+
+    Examples
+    --------
+    >>> lazy = LazyTables({"edge_flows": lambda: pd.DataFrame({"a": [1]})})
+    >>> len(lazy.get("edge_flows")), lazy.get("bottlenecks").empty, lazy.get("notes")
+    (1, True, ())
+    """
+
+    def __init__(
+        self, builders: Mapping[str, Callable[[], Any]] | None = None, **tables: Any
+    ) -> None:
+        self._builders = dict(builders or {})
+        self._values: dict[str, Any] = dict(tables)
+
+    def get(self, name: str) -> Any:
+        if name not in self._values:
+            build = self._builders.get(name)
+            if build is not None:
+                self._values[name] = build()
+            else:
+                self._values[name] = () if name == "notes" else pd.DataFrame()
+        return self._values[name]
+
+    def built(self) -> list[str]:
+        """The names built or given so far."""
+        return list(self._values)
+
+
+def _lazy(name: str, doc: str) -> Any:
+    def read(self: Result) -> Any:
+        return self.lazy.get(name)
+
+    return property(read, doc=doc)
 
 
 @dataclass(frozen=True)
@@ -60,10 +118,12 @@ class Result:
     scenario: str
     solver: str
     solve_time_s: float
-    edge_flows: pd.DataFrame = field(repr=False)
-    node_flows: pd.DataFrame = field(repr=False)
     assumptions: dict[str, Any] = field(default_factory=dict, repr=False)
-    notes: tuple[str, ...] = ()
+    lazy: LazyTables = field(default_factory=LazyTables, repr=False, compare=False)
+
+    edge_flows = _lazy("edge_flows", "Arc flows by edge id (built when first read).")
+    node_flows = _lazy("node_flows", "Node throughput by node id (built when first read).")
+    notes = _lazy("notes", "Plain-language warnings about the result.")
 
     @property
     def ok(self) -> bool:
@@ -157,10 +217,11 @@ class ThroughputResult(Result):
 
     destination: str = ""
     delivered_m3_day: float = math.nan
-    bottlenecks: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
-    border_flows: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
-    corridor_flows: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
-    scenario_changes: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    bottlenecks = _lazy("bottlenecks", "The saturated minimum cut.")
+    border_flows = _lazy("border_flows", "Flow and net entry by border post.")
+    corridor_flows = _lazy("corridor_flows", "Flow by corridor.")
+    scenario_changes = _lazy("scenario_changes", "The scenario's capacity changes.")
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -200,15 +261,17 @@ class SupplyResult(Result):
         Penalty charged for unmet demand.
     """
 
-    delivered: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
-    shortfall: pd.Series = field(default_factory=pd.Series, repr=False)
     cost: float = math.nan
     penalty_cost: float = math.nan
+    shortfall_total_m3_day: float = math.nan
+
+    delivered = _lazy("delivered", "Demand, delivery and shortfall by demand node.")
+    shortfall = _lazy("shortfall", "Unmet demand (m3/day) by demand node.")
 
     @property
     def total_shortfall_m3_day(self) -> float:
         """Sum of unmet demand."""
-        return float(self.shortfall.sum()) if self.ok else math.nan
+        return self.shortfall_total_m3_day if self.ok else math.nan
 
     def summary(self) -> dict[str, Any]:
         total = float(self.delivered["demand_m3_day"].sum()) if self.ok else math.nan

@@ -221,10 +221,21 @@ _HIGHS_STATUS = {
 }
 
 
+_STATUS_OF: dict[object, Status] = {}
+
+
 def highs_status(h: highspy.Highs) -> Status:
     """The :class:`Status` of a solved ``highspy.Highs`` model."""
-    name = str(h.getModelStatus()).split(".")[-1]
-    return _HIGHS_STATUS.get(name, Status.UNDEFINED)
+    code = h.getModelStatus()
+    status = _STATUS_OF.get(code)
+    if status is None:
+        name = str(code).split(".")[-1]
+        status = _STATUS_OF[code] = _HIGHS_STATUS.get(name, Status.UNDEFINED)
+    return status
+
+
+#: HiGHS models built in this process (HiGHS sizes its thread pool at the first one)
+MODELS_BUILT = 0
 
 
 def highs_model(
@@ -233,10 +244,15 @@ def highs_model(
     """An in-process HiGHS model holding ``lp``, silent, ready to :meth:`run` and re-run.
 
     The model keeps its basis between runs, so re-solving after a bound or cost change
-    (``changeColBounds``, ``changeColsCost``, ``changeRowBounds``) starts warm.
+    (``changeColBounds``, ``changeColsCost``, ``changeRowBounds``) starts warm. HiGHS
+    keeps one thread pool per process, sized by the first model run: ``threads`` can only
+    differ from the default before any model was built (:data:`MODELS_BUILT`).
     """
-    h = highspy.Highs()
-    h.silent()
+    global MODELS_BUILT
+    MODELS_BUILT += 1
+    with _quiet_stdout():  # the banner comes with the first model of a process
+        h = highspy.Highs()
+        h.silent()
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(time_limit_s))
     if threads is not None:

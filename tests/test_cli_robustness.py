@@ -12,7 +12,7 @@ import pytest
 from cli_helpers import run_cli
 
 from supplynet import cli
-from supplynet.solvers import SolveInfo, Status
+from supplynet.solvers import Status
 
 BLOCKADE = "examples/scenarios/blockade_2025.toml"
 
@@ -130,16 +130,17 @@ def test_bamako_border_entries_add_up_to_the_delivery(capsys, monkeypatch) -> No
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])
 def test_not_optimal_least_cost_is_reported_and_exits_3(capsys, monkeypatch, fmt) -> None:
-    import supplynet.optimize as optimize
+    from supplynet.engine import Engine, EngineSolution
 
-    real = optimize.solve
+    real = Engine.solve
 
-    def fake(problem, solver=None, **kw):
-        if problem.name == "least_cost_supply":
-            return SolveInfo(Status.NOT_SOLVED, "HiGHS", 0.0, None)
-        return real(problem, solver, **kw)
+    def fake(self):
+        if self.lp.name == "least_cost_supply":
+            self._serial += 1
+            return EngineSolution(Status.NOT_SOLVED, float("nan"), 0.0, self, self._serial)
+        return real(self)
 
-    monkeypatch.setattr(optimize, "solve", fake)
+    monkeypatch.setattr(Engine, "solve", fake)
     code, out, err = run_cli(capsys, monkeypatch, "run", BLOCKADE, "-f", fmt)
     assert code == cli.EXIT_NOT_OPTIMAL
     assert "not optimal" in err

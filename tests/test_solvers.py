@@ -9,8 +9,8 @@ import pulp
 import pytest
 
 import supplynet as sn
-from supplynet import optimize
-from supplynet.solvers import SolveInfo, Status, make_solver, solve
+from supplynet.engine import Engine, EngineSolution
+from supplynet.solvers import Status, make_solver, solve
 
 
 def _problem(kind: str) -> pulp.LpProblem:
@@ -70,10 +70,11 @@ def test_highs_banner_does_not_reach_stdout(capfd) -> None:
 
 
 def test_non_optimal_status_is_carried_not_a_number(net, monkeypatch) -> None:
-    def infeasible(problem, solver=None, **kwargs):
-        return SolveInfo(Status.INFEASIBLE, "fake", 0.0, None)
+    def infeasible(self):
+        self._serial += 1
+        return EngineSolution(Status.INFEASIBLE, math.nan, 0.0, self, self._serial)
 
-    monkeypatch.setattr(optimize, "solve", infeasible)
+    monkeypatch.setattr(Engine, "solve", infeasible)
     res = sn.max_throughput(net)
     assert res.status is Status.INFEASIBLE and not res.ok
     assert math.isnan(res.delivered_m3_day) and res.edge_flows.empty

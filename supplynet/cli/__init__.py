@@ -1,4 +1,5 @@
-"""Command line: ``supplynet run``, ``network info|build``, ``corridors``.
+"""Command line: ``supplynet run``, ``network info|build``, ``corridors``, and the
+vulnerability analyses ``criticality``, ``interdict``, ``montecarlo``, ``sweep``.
 
 One module per command group (:mod:`~supplynet.cli.run`, :mod:`~supplynet.cli.network`),
 shared options in :mod:`~supplynet.cli.options`, printing in :mod:`~supplynet.cli.output`,

@@ -24,6 +24,12 @@ import typer
 from supplynet.cli.network import corridors, network_info
 from supplynet.cli.options import VerboseOpt, configure_logging
 from supplynet.cli.run import NotOptimal, run
+from supplynet.cli.vulnerability import (
+    criticality_command,
+    interdict_command,
+    montecarlo_command,
+    sweep_command,
+)
 from supplynet.osm.cli import build_command
 
 __all__ = [
@@ -59,6 +65,10 @@ def _root(verbose: VerboseOpt = False) -> None:
 
 app.command()(run)
 app.command()(corridors)
+app.command("criticality")(criticality_command)
+app.command("interdict")(interdict_command)
+app.command("montecarlo")(montecarlo_command)
+app.command("sweep")(sweep_command)
 network_app.command("info")(network_info)
 network_app.command("build")(build_command)
 

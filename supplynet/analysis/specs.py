@@ -1,0 +1,361 @@
+"""Spec files of the Monte Carlo and sweep runs: TOML, validated, one-line errors.
+
+A Monte Carlo spec lists attacks; each hits a target (an element id: a corridor, road,
+arc, border post, port or depot; or an ``area``) with a probability, and a severity::
+
+    name = "jnim-2025"
+    destination = "Bamako"
+    scenario = "blockade_2025.toml"   # optional, relative to this file
+    measures = ["max_flow"]           # and/or "least_cost"
+    threshold_share = 0.5             # report P(delivered < 50% of the baseline)
+    samples = 2000
+    seed = 1
+
+    [[attacks]]
+    target = "dakar-kayes"
+    probability = 0.3
+    severity = "block"                # block | factor | loss
+
+    [[attacks]]
+    target = "abidjan-sikasso"
+    probability = 0.4
+    severity = "factor"               # capacity multiplier, drawn per sample
+    value = { distribution = "uniform", low = 0.2, high = 0.8 }
+
+    [[attacks]]
+    area = { center = [-11.43, 14.45], radius_km = 100 }
+    probability = 0.1
+    severity = "loss"                 # share of the fuel sent that is lost
+    value = 0.25
+
+Distributions: a number (constant), ``uniform`` (``low``, ``high``), ``triangular``
+(``low``, ``mode``, ``high``), ``beta`` (``a``, ``b``, scaled to ``low``..``high``,
+default 0..1). A sweep spec has ``kind = "grid" | "criticality" | "montecarlo"`` and a
+table of that name (see :mod:`supplynet.analysis.sweep`). Numbers are checked against
+:mod:`supplynet.analysis.ranges`; element names against the network when the run starts.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from supplynet.analysis.ranges import (
+    RANGES,
+    K,
+    LimitM3Day,
+    Probability,
+    Samples,
+    Seed,
+    SeverityFactor,
+    Shape,
+    ThresholdShare,
+)
+from supplynet.errors import ScenarioError, closest, shown
+from supplynet.scenario import Area
+
+__all__ = [
+    "Attack",
+    "CriticalitySpec",
+    "Distribution",
+    "GridAxis",
+    "MonteCarloSpec",
+    "SweepSpec",
+    "describe_spec_error",
+    "read_toml",
+]
+
+Text = Annotated[str, Field(min_length=1, max_length=200, strict=True)]
+Unit = Annotated[float, Field(ge=0.0, le=1_000.0, allow_inf_nan=False, strict=True)]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Distribution(_Spec):
+    """A stated distribution of a severity: uniform, triangular, beta or constant."""
+
+    distribution: Literal["constant", "uniform", "triangular", "beta"]
+    value: Unit | None = None
+    low: Unit | None = None
+    high: Unit | None = None
+    mode: Unit | None = None
+    a: Shape | None = None
+    b: Shape | None = None
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Distribution:
+        need = {
+            "constant": ("value",),
+            "uniform": ("low", "high"),
+            "triangular": ("low", "mode", "high"),
+            "beta": ("a", "b"),
+        }[self.distribution]
+        missing = [p for p in need if getattr(self, p) is None]
+        if missing:
+            raise ValueError(f"a {self.distribution} distribution needs {', '.join(missing)}")
+        low = self.low if self.low is not None else 0.0
+        high = self.high if self.high is not None else 1.0
+        if self.distribution != "constant" and not low <= high:
+            raise ValueError(f"low {low:g} is above high {high:g}")
+        if self.mode is not None and not low <= self.mode <= high:
+            raise ValueError(f"mode {self.mode:g} is not between low and high")
+        return self
+
+    def bounds(self) -> tuple[float, float]:
+        """Smallest and largest value it can draw."""
+        if self.distribution == "constant":
+            assert self.value is not None
+            return self.value, self.value
+        return (self.low or 0.0), (1.0 if self.high is None else self.high)
+
+    def quantile(self, u: Any) -> Any:
+        """Inverse CDF at ``u`` (arrays welcome): how a uniform draw becomes a value."""
+        import numpy as np
+
+        u = np.asarray(u, dtype=float)
+        low, high = self.bounds()
+        if self.distribution == "constant":
+            return np.full_like(u, low)
+        if self.distribution == "uniform":
+            return low + (high - low) * u
+        if self.distribution == "triangular":
+            assert self.mode is not None
+            c = (self.mode - low) / (high - low) if high > low else 0.5
+            left = low + np.sqrt(u * (high - low) * (self.mode - low))
+            right = high - np.sqrt((1 - u) * (high - low) * (high - self.mode))
+            return np.where(u < c, left, right)
+        from scipy.stats import beta
+
+        return low + (high - low) * beta.ppf(u, self.a, self.b)
+
+
+class Attack(_Spec):
+    """One attack: a target (element id or area), its probability and severity."""
+
+    name: Text | None = None
+    target: Text | None = None
+    area: Area | None = None
+    probability: Probability
+    severity: Literal["block", "factor", "loss"] = "block"
+    value: Annotated[float, Field(allow_inf_nan=False, strict=True)] | Distribution | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Attack:
+        if (self.target is None) == (self.area is None):
+            raise ValueError("give exactly one of target (an element id) or area")
+        if self.severity == "block":
+            if self.value is not None:
+                raise ValueError("a block has no value (it cuts); use severity = 'factor'")
+            return self
+        if self.value is None:
+            raise ValueError(f"a {self.severity} attack needs a value (a number or distribution)")
+        kind = "severity_factor" if self.severity == "factor" else "loss_rate"
+        low, high, _, _ = RANGES[kind]
+        lo, hi = (
+            (self.value, self.value) if isinstance(self.value, int | float) else self.value.bounds()
+        )
+        if not (low <= lo and hi <= high):
+            raise ValueError(
+                f"value: a {self.severity} must lie between {low:g} and {high:g}, "
+                f"got {lo:g}..{hi:g}"
+            )
+        return self
+
+    def label(self, index: int) -> str:
+        """The attack's name in tables."""
+        if self.name:
+            return self.name
+        return self.target if self.target is not None else f"area {index}"
+
+    def draw(self, u: Any) -> Any:
+        """The capacity or arrival factor for uniform draws ``u``."""
+        import numpy as np
+
+        if self.severity == "block":
+            return np.zeros_like(np.asarray(u, dtype=float))
+        if isinstance(self.value, int | float):
+            values = np.full_like(np.asarray(u, dtype=float), float(self.value))
+        else:
+            assert self.value is not None
+            values = self.value.quantile(u)
+        return 1.0 - values if self.severity == "loss" else values
+
+
+class MonteCarloSpec(_Spec):
+    """A Monte Carlo run: attacks with probabilities and severities (see the module)."""
+
+    name: Text = "montecarlo"
+    description: Annotated[str, Field(max_length=5_000, strict=True)] = ""
+    destination: Text = "bamako"
+    scenario: Text | None = None
+    measures: list[Literal["max_flow", "least_cost"]] = Field(
+        default_factory=lambda: ["max_flow"],  # type: ignore[arg-type]
+        min_length=1,
+    )
+    threshold_share: ThresholdShare = 0.5
+    samples: Samples = 1_000
+    seed: Seed = 0
+    attacks: list[Attack] = Field(min_length=1, max_length=10_000)
+
+    _base: str = ""
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> MonteCarloSpec:
+        """Read and validate a TOML spec (paths inside are relative to its folder)."""
+        data, source = read_toml(path)
+        return cls.from_dict(data, source=source)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "") -> MonteCarloSpec:
+        try:
+            spec = cls.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError(describe_spec_error(exc, source, cls)) from None
+        if source:
+            spec._base = str(Path(source).parent)
+        return spec
+
+    def scenario_path(self) -> Path | None:
+        """The base scenario file, resolved against the spec's folder."""
+        if self.scenario is None:
+            return None
+        path = Path(self.scenario)
+        return path if path.is_absolute() or not self._base else Path(self._base) / path
+
+
+class GridAxis(_Spec):
+    """One axis of a grid: an element's capacity factors or limits."""
+
+    factor: list[SeverityFactor] | None = Field(None, min_length=1, max_length=10_000)
+    limit_m3_day: list[LimitM3Day] | None = Field(None, min_length=1, max_length=10_000)
+
+    @model_validator(mode="after")
+    def _one(self) -> GridAxis:
+        if (self.factor is None) == (self.limit_m3_day is None):
+            raise ValueError("give exactly one of factor = [...] or limit_m3_day = [...]")
+        return self
+
+    @property
+    def values(self) -> list[float]:
+        return list(self.factor if self.factor is not None else self.limit_m3_day or [])
+
+
+class CriticalitySpec(_Spec):
+    """``[criticality]`` of a sweep."""
+
+    k: K = 1
+    kinds: list[Literal["road", "arc", "node", "corridor"]] = Field(
+        default_factory=lambda: ["road", "node", "corridor"],  # type: ignore[arg-type]
+        min_length=1,
+    )
+
+
+class SweepSpec(_Spec):
+    """A sweep: a grid of changes, a criticality run or a Monte Carlo run."""
+
+    kind: Literal["grid", "criticality", "montecarlo"]
+    name: Text = "sweep"
+    destination: Text = "bamako"
+    scenario: Text | None = None
+    measures: list[Literal["max_flow", "least_cost"]] = Field(
+        default_factory=lambda: ["max_flow"],  # type: ignore[arg-type]
+        min_length=1,
+    )
+    grid: dict[Text, GridAxis] | None = None
+    criticality: CriticalitySpec | None = None
+    montecarlo: MonteCarloSpec | None = None
+
+    _base: str = ""
+
+    @model_validator(mode="after")
+    def _table_of_kind(self) -> SweepSpec:
+        table = getattr(self, self.kind)
+        if table is None and self.kind != "criticality":
+            raise ValueError(f"kind = {self.kind!r} needs a [{self.kind}] table")
+        if self.kind == "grid" and self.grid is not None:
+            if not self.grid:
+                raise ValueError("[grid] has no axis")
+            points = math.prod(len(axis.values) for axis in self.grid.values())
+            high = RANGES["grid_points"][1]
+            if points > high:
+                raise ValueError(f"the grid has {points:,} points; at most {high:,.0f}")
+        return self
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> SweepSpec:
+        """Read and validate a TOML sweep spec."""
+        data, source = read_toml(path)
+        try:
+            spec = cls.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError(describe_spec_error(exc, source, cls)) from None
+        spec._base = str(Path(source).parent)
+        if spec.montecarlo is not None:
+            spec.montecarlo._base = str(Path(source).parent)
+        return spec
+
+    def scenario_path(self) -> Path | None:
+        if self.scenario is None:
+            return None
+        path = Path(self.scenario)
+        return path if path.is_absolute() or not self._base else Path(self._base) / path
+
+
+def read_toml(path: str | Path) -> tuple[dict[str, Any], str]:
+    """Parse a TOML file; a missing, unreadable or empty file is a one-line error."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: spec file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{path}: is a folder, not a spec file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {shown(str(exc), 200)}") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not data:
+        raise ScenarioError(f"{path}: the spec file is empty")
+    return data, str(path)
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]:
+    """The model class that holds the last key of ``loc`` (for unknown-key errors)."""
+    current: type[BaseModel] = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(str(part))
+        if field is None:
+            break
+        annotation = str(field.annotation)
+        for candidate in (Attack, Distribution, GridAxis, CriticalitySpec, MonteCarloSpec, Area):
+            if candidate.__name__ in annotation:
+                current = candidate
+                break
+    return current
+
+
+def describe_spec_error(exc: ValidationError, source: str, model: type[BaseModel]) -> str:
+    """One line from a pydantic error: file, key, bad value, the allowed keys."""
+    where = f"{source}: " if source else ""
+    errors = exc.errors()
+    # a misspelt key also makes a required one missing: name the misspelling first
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    loc = tuple(first["loc"])
+    path = ".".join(str(p) for p in loc if not str(p).startswith(("function-", "tagged-")))
+    more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    if first["type"] == "extra_forbidden":
+        bad = str(loc[-1])
+        allowed = _model_at(model, loc).model_fields
+        return f"{where}unknown key {shown(bad)}; {closest(bad, allowed)}{more}"
+    value = first.get("input")
+    echo = "" if isinstance(value, dict | list) else f" = {shown(value)}"
+    msg = str(first["msg"]).removeprefix("Value error, ")
+    return f"{where}{path + echo + ': ' if path else ''}{msg}{more}"
