@@ -27,6 +27,9 @@ _DATA_FILES = (
     "road_capacity.csv",
     "road_condition.csv",
     "SOURCES.md",
+    "observed/arrivals.csv",
+    "observed/attacks.csv",
+    "observed/measures.csv",
 )
 
 
