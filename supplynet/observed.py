@@ -79,6 +79,7 @@ MEASURE_KINDS = (
     "power_cuts",
     "regions_short",
     "supply_status",
+    "route_in_use",
 )
 _FLAGS = {"yes": True, "no": False, "": None}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

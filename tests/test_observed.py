@@ -263,3 +263,12 @@ def test_unknown_network_ids_are_named(folder: Path, net: sn.Network) -> None:
     message = _one_line(exc)
     assert "attacks.csv: row 5, column 'edge_id': 'kadiana_kolondiebaa'" in message
     assert "did you mean 'kadiana_kolondieba'" in message
+
+
+def test_sources_md_table_matches_the_record(obs: sn.Observed) -> None:
+    text = data_path("SOURCES.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)\.csv` \| (\d+) \| (\d+) \|", text, re.M)
+    summary = obs.summary()
+    assert {name for name, _, _ in rows} == set(OBSERVED_TABLES)
+    for name, n_rows, n_events in rows:
+        assert (int(n_rows), int(n_events)) == tuple(summary.loc[name, ["rows", "events"]]), name
