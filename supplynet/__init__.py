@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         SupplynetError,
     )
     from supplynet.network import Network
+    from supplynet.observed import Observed, load_observed
     from supplynet.optimize import least_cost_supply, max_throughput
     from supplynet.osm import build_network_from_osm
     from supplynet.results import Result, SupplyResult, ThroughputResult
@@ -68,6 +69,8 @@ _WHERE = {
     "SolverError": "supplynet.errors",
     "SupplynetError": "supplynet.errors",
     "Network": "supplynet.network",
+    "Observed": "supplynet.observed",
+    "load_observed": "supplynet.observed",
     "least_cost_supply": "supplynet.optimize",
     "max_throughput": "supplynet.optimize",
     "build_network_from_osm": "supplynet.osm",
@@ -91,6 +94,7 @@ __all__ = [
     "MonteCarloResult",
     "MonteCarloSpec",
     "Network",
+    "Observed",
     "Result",
     "Scenario",
     "ScenarioError",
@@ -109,6 +113,7 @@ __all__ = [
     "load_assumptions",
     "load_capacity_table",
     "load_network",
+    "load_observed",
     "max_throughput",
     "monte_carlo",
     "run_sweep",

@@ -35,13 +35,13 @@ Examples
 >>> lp = LinearProgram.from_pulp(build_max_throughput(net.graph, "bamako").problem)
 >>> engine = Engine(lp, map_network_elements(net, lp))
 >>> round(engine.solve().objective)
-3600
->>> engine.scale({"kidira_diboli": 0.0, "zegoua_pogo": 0.5})
+3189
+>>> engine.scale({"moussala": 0.0, "abidjan": 0.5})
 >>> round(engine.solve().objective)
-2919
+2266
 >>> engine.reset()
 >>> round(engine.solve().objective)
-3600
+3189
 """
 
 from __future__ import annotations

@@ -22,6 +22,9 @@ DATA_FILES = (
     "road_capacity.csv",
     "road_condition.csv",
     "SOURCES.md",
+    "observed/arrivals.csv",
+    "observed/attacks.csv",
+    "observed/measures.csv",
 )
 
 

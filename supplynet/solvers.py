@@ -316,7 +316,7 @@ def solve_arrays(
     >>> lp = build_max_throughput(sn.load_network().graph, "bamako").problem
     >>> sol = solve_arrays(LinearProgram.from_pulp(lp))
     >>> sol.status.value, round(sol.objective)
-    ('optimal', 3600)
+    ('optimal', 3189)
     """
     key = (solver or default_solver()).strip().lower()
     if key == "cbc":

@@ -38,6 +38,9 @@ def test_wheel_install_loads_the_embedded_network(tmp_path: Path) -> None:
         "road_capacity.csv",
         "road_condition.csv",
         "SOURCES.md",
+        "observed/arrivals.csv",
+        "observed/attacks.csv",
+        "observed/measures.csv",
     ):
         assert f"supplynet/_data/{data}" in names
     assert "supplynet/py.typed" in names
@@ -62,7 +65,10 @@ def test_wheel_install_loads_the_embedded_network(tmp_path: Path) -> None:
         "path = str(data_path('nodes.csv'))\n"
         f"assert path.startswith({str(site)!r}) and '_data' in path, path\n"
         "net = sn.load_network()\n"
-        "print(len(net.nodes), round(sn.max_throughput(net).delivered_m3_day))\n"
+        "obs = sn.load_observed(start='2025-09-01', end='2026-02-28')\n"
+        f"assert str(obs.folder).startswith({str(site)!r}), obs.folder\n"
+        "obs.check_network(net)\n"
+        "print(len(net.nodes), round(sn.max_throughput(net).delivered_m3_day), len(obs.arrivals))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
     proc = subprocess.run(
@@ -74,5 +80,5 @@ def test_wheel_install_loads_the_embedded_network(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    nodes, delivered = map(int, proc.stdout.split())
-    assert nodes >= 40 and delivered > 0
+    nodes, delivered, arrivals = map(int, proc.stdout.split())
+    assert nodes >= 40 and delivered > 0 and arrivals > 0

@@ -112,7 +112,7 @@ def test_costs_match_brute_force(seed: int) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"budget": 500}, "budget 500 is larger than the 99 cuttable elements"),
+        ({"budget": 500}, r"budget 500 is larger than the \d+ cuttable elements"),
         ({"budget": -1}, "budget = -1: must be a number >= 0"),
         ({"budget": 1, "protect": -1}, "protect = -1"),
         (

@@ -69,11 +69,21 @@ def test_default_network_under_random_blockages(net: sn.Network, seed: int) -> N
 
 def test_baseline_is_calibrated_national_receipt(net: sn.Network) -> None:
     res = sn.max_throughput(net, destination="Bamako")
-    national = sn.load_assumptions()["national_demand_m3_day"]
-    assert res.delivered_m3_day == pytest.approx(national, rel=1e-6)
+    a = sn.load_assumptions()
+    assert res.delivered_m3_day == pytest.approx(a["baseline_max_flow_m3_day"], rel=1e-6)
     assert 2100 <= res.delivered_m3_day <= 3600
-    # calibration: the ports' loading for Mali binds, not the roads
+    # calibration: the ports' loading for Mali binds, not the roads or the border posts
     assert set(res.bottlenecks["type"]) == {"supply"}
+    # every supply counts except Niger's, which serves the north only
+    supply = net.nodes["supply_m3_day"].fillna(0)
+    assert res.delivered_m3_day == pytest.approx(supply.sum() - supply["niamey"])
+    assert supply["niamey"] == a["niger_north_supply_m3_day"]
+    # national demand: the north takes Niger's supply, the rest is what the corridors bring
+    demand = net.nodes["demand_m3_day"].fillna(0)
+    north = demand[["gao", "menaka", "kidal"]].sum()
+    assert demand.sum() == pytest.approx(a["national_demand_m3_day"], abs=0.05)
+    assert north == pytest.approx(supply["niamey"], abs=0.05)
+    assert demand.sum() - north <= res.delivered_m3_day
 
 
 def test_blockade_2025_cuts_the_attacked_corridors(net: sn.Network) -> None:

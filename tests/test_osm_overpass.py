@@ -198,8 +198,11 @@ def test_replayed_default_corridor_region_end_to_end(offline):
     kinds = {d["kind"] for _, d in built.graph.nodes(data=True)}
     assert {"port", "border", "depot", "demand", "junction"} >= kinds >= {"port", "border"}
     G = net.graph.copy()
-    for _, _, d in G.edges(data=True):
+    for u, v, d in list(G.edges(data=True)):
         d["capacity_m3_day"] = 816 * G.graph["tanker_m3"]
+        rev = d["edge_id"] + sn.network.REVERSE_SUFFIX
+        if d["direction"] == "fwd" and not G.has_edge(v, u, key=rev):
+            G.add_edge(v, u, key=rev, **{**d, "edge_id": rev, "direction": "rev"})  # laid two-way
     expected = sn.max_throughput(net.with_graph(G)).delivered_m3_day
     assert sn.max_throughput(built).delivered_m3_day == pytest.approx(expected)
 

@@ -10,6 +10,15 @@ import pytest
 import supplynet as sn
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+ROW = re.compile(
+    r"^\| (\w+)[^|]*\| ([\d,]+) \| ([\d.]+) \| (\d+)% \| ([\d,]+)[^|]*\|$", re.MULTILINE
+)
+
+
+def _results_table() -> dict[str, tuple[str, ...]]:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Results on the embedded network", 1)[1].split("\n## ", 1)[0]
+    return {m[0]: m[1:] for m in ROW.findall(section)}
 
 
 def test_python_example_runs() -> None:
@@ -20,13 +29,20 @@ def test_python_example_runs() -> None:
         exec(compile(block, "README.md", "exec"), {})
 
 
-@pytest.mark.parametrize(
-    ("scenario", "delivered"),
-    [("baseline", "3,600"), ("blockade_2025", "2,364"), ("sanctions_2022", "624")],
-)
-def test_results_table_matches_a_fresh_run(scenario: str, delivered: str) -> None:
+def test_results_table_lists_every_example_scenario() -> None:
+    names = {p.stem for p in Path("examples/scenarios").glob("*.toml")}
+    assert set(_results_table()) == names
+
+
+@pytest.mark.parametrize("scenario", sorted(_results_table()))
+def test_results_table_matches_a_fresh_run(scenario: str) -> None:
+    delivered, tankers, share, shortfall = _results_table()[scenario]
     net = sn.load_network()
     sc = sn.Scenario.from_file(f"examples/scenarios/{scenario}.toml")
-    value = sn.max_throughput(net, sc).delivered_m3_day
-    assert f"{value:,.0f}" == delivered
-    assert re.search(rf"\| {scenario}[^|]*\| {re.escape(delivered)} \|", README.read_text())
+    flow = sn.max_throughput(net, sc)
+    base = sn.max_throughput(net).delivered_m3_day
+    supply = sn.least_cost_supply(net, sc)
+    assert f"{flow.delivered_m3_day:,.0f}" == delivered
+    assert f"{flow.delivered_m3_day / net.graph.graph['tanker_m3']:.1f}" == tankers
+    assert f"{100 * flow.delivered_m3_day / base:.0f}" == share
+    assert f"{supply.total_shortfall_m3_day:,.0f}" == shortfall

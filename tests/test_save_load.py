@@ -308,8 +308,10 @@ def test_geopackage_of_an_earlier_version_still_loads(tmp_path) -> None:
 
     default = sn.load_network()
     nodes = default.nodes.reset_index()
-    roads = default.edges[~default.edges.index.str.endswith("_rev")].reset_index()
-    roads = roads.drop(columns="toll_per_m3").assign(oneway=False)
+    arcs = default.edges
+    roads = arcs[~arcs.index.str.endswith("_rev")].reset_index()
+    two_way = {e.removesuffix("_rev") for e in arcs.index if e.endswith("_rev")}
+    roads = roads.drop(columns="toll_per_m3").assign(oneway=~roads["edge_id"].isin(two_way))
     geoms = [default.edge_data(e)["geometry"] for e in roads["edge_id"]]
     path = tmp_path / "old.gpkg"
     gpd.GeoDataFrame(

@@ -190,10 +190,10 @@ def run_sweep(
     Examples
     --------
     >>> import supplynet as sn
-    >>> spec = sn.SweepSpec(kind="grid", grid={"kidira_diboli": {"limit_m3_day": [0, 600]}})
+    >>> spec = sn.SweepSpec(kind="grid", grid={"abidjan": {"factor": [0.5, 1.0]}})
     >>> res = sn.run_sweep(spec)
     >>> res.table["remaining_m3_day"].tolist()
-    [2919.0, 3519.0]
+    [2266.5, 3189.0]
     """
     start = time.perf_counter()
     source = ""
