@@ -86,7 +86,7 @@ def test_clipping_a_file_matches_the_overpass_download_of_that_region(
     branched_files, tmp_path, monkeypatch
 ):
     """The same bbox on the same data: the .osm.pbf build and the replayed Overpass build
-    (osmnx truncating by edge) give the same roads."""
+    (osmnx truncating by edge) give the same roads, under the same ids."""
     data, files = branched_files
     monkeypatch.setenv("SUPPLYNET_CACHE_DIR", str(tmp_path / "cache"))
     record_overpass(
@@ -101,12 +101,12 @@ def test_clipping_a_file_matches_the_overpass_download_of_that_region(
     ]
     arcs = [
         sorted(
-            (u, v, round(d["length_km"], 9), d["capacity_m3_day"])
+            (d["edge_id"], u, v, round(d["length_km"], 9), d["capacity_m3_day"])
             for u, v, d in net.graph.edges(data=True)
         )
         for net in nets
     ]
-    assert arcs[0] == arcs[1]
+    assert arcs[0] == arcs[1]  # edge ids included
 
 
 def test_a_region_without_roads_of_the_file_is_named(branched_files):

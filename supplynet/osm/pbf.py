@@ -2,8 +2,8 @@
 
 Memory grows with the roads kept, not with the file nor with how its ids are spread (real
 extracts carry node ids up to about 1.3e10 and way ids near 1.4e9; pyosmium's ``IdFilter``
-keeps a bitmap over the id range, up to 1.6 GB for a few thousand spread ids, so it is not
-used). Node locations are looked up in C++ (libosmium's sparse location store, 16 bytes a
+keeps a bitmap over the id range in 4 MiB chunks, about 1.5 GB for 5,000 spread ids, so it
+is not used). Node locations are looked up in C++ (libosmium's sparse location store, 16 bytes a
 node); Python sees only the highway ways and a few tagged nodes. Two reading plans:
 
 * **a file sorted by type and id** (its header says ``Sort.Type_then_ID``: Geofabrik
@@ -234,8 +234,9 @@ def read_pbf(
     highways : sequence of str
         Highway classes to keep (``highway=<class>``).
     region : shapely geometry, optional
-        Clip the roads to it (lon/lat): nodes outside are dropped and their ways cut
-        there (:meth:`~supplynet.osm.roads.WayBuilder.finish`).
+        Clip the roads to it (lon/lat) as osmnx clips an Overpass download: a road
+        leaving it ends one segment past its edge
+        (:meth:`~supplynet.osm.roads.WayBuilder.finish`).
     on_progress : callable, optional
         Called with the number of objects read since the last call.
 
