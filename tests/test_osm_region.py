@@ -176,7 +176,7 @@ def test_cli_says_on_stderr_what_a_region_left_out_and_refuses_off_road_faciliti
     region = "-8.6,11.8,-7.8,12.1"
     ok = _cli(pbf, str(tmp_path / "net"), "--facilities", str(csv), "--bbox", region)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stderr.splitlines() == [
+    assert [line for line in ok.stderr.splitlines() if "supplynet" in line] == [
         f"WARNING supplynet.osm.facilities: Left out 2 facilities outside the bbox {region}: "
         "faraway (Far away depot), port_north (Port North)"
     ]
