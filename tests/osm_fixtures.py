@@ -34,17 +34,34 @@ class OsmData:
         return [w for w in self.ways if str(w[2].get("highway", "")).strip().lower() in wanted]
 
 
-def write_osm(path: Path, data: OsmData) -> Path:
-    """Write ``data`` as .osm / .osm.bz2 / .osm.pbf (format from the suffix) with pyosmium."""
+def write_osm(
+    path: Path,
+    data: OsmData,
+    *,
+    sorted_header: bool = True,
+    node_tags: Mapping[int, Mapping[str, str]] | None = None,
+) -> Path:
+    """Write ``data`` as .osm / .osm.bz2 / .osm.pbf (format from the suffix) with pyosmium.
+
+    Nodes, then ways, are written in id order; ``sorted_header`` says so in the header
+    (``sorting=Type_then_ID``, the ``Sort.Type_then_ID`` feature of a .pbf), as real
+    extracts do. ``node_tags`` gives some nodes tags.
+    """
     path = Path(path)
     if path.exists():
         path.unlink()
-    writer = osmium.SimpleWriter(str(path))
+    header = osmium.io.Header()
+    if sorted_header:
+        header.set("sorting", "Type_then_ID")
+    tags_of = node_tags or {}
+    writer = osmium.SimpleWriter(str(path), 4 * 2**20, header)
     try:
         for nid in sorted(data.nodes):
             lon, lat = data.nodes[nid]
             writer.add_node(
-                osmium.osm.mutable.Node(id=nid, location=(lon, lat), tags={}, version=1)
+                osmium.osm.mutable.Node(
+                    id=nid, location=(lon, lat), tags=dict(tags_of.get(nid, {})), version=1
+                )
             )
         for wid, refs, tags in sorted(data.ways, key=lambda w: w[0]):
             writer.add_way(
@@ -135,14 +152,6 @@ def toy_corridor() -> OsmData:
                 "demand_m3_day": 3000.0,
             },
             {
-                "node_id": "faraway",
-                "name": "Far away depot",
-                "kind": "depot",
-                "country": "MLI",
-                "lon": 5.0,
-                "lat": 20.0,
-            },
-            {
                 "node_id": "some_town",
                 "name": "A town",
                 "kind": "town",
@@ -153,6 +162,22 @@ def toy_corridor() -> OsmData:
         ]
     )
     return OsmData(nodes, ways, facilities)
+
+
+def with_facility(fac: pd.DataFrame, **row: Any) -> pd.DataFrame:
+    """``fac`` plus one facility row (``node_id``, ``name``, ``kind``, ``lon``, ``lat`` ...)."""
+    return pd.concat([fac, pd.DataFrame([row])], ignore_index=True)
+
+
+#: A depot far from the toy's roads (kept out of the toy table: no region leaves it out).
+FARAWAY = {
+    "node_id": "faraway",
+    "name": "Far away depot",
+    "kind": "depot",
+    "country": "MLI",
+    "lon": 5.0,
+    "lat": 20.0,
+}
 
 
 def tagged_corridor() -> OsmData:

@@ -96,15 +96,6 @@ def test_scenario_code_accepts_built_network(toy_nets):
     assert sn.least_cost_supply(net).status.value == "optimal"
 
 
-def test_facilities_outside_region_dropped_with_info(toy_files, toy, caplog):
-    with caplog.at_level(logging.INFO, logger="supplynet.osm"):
-        net = build_network_from_osm(
-            toy_files["osm.pbf"], facilities=toy.facilities, progress=False
-        )
-    assert "faraway" not in net.graph and "some_town" not in net.graph
-    assert any("faraway" in r.getMessage() and "Dropped" in r.getMessage() for r in caplog.records)
-
-
 def test_one_info_line_per_stage(toy_files, toy, caplog):
     with caplog.at_level(logging.INFO, logger="supplynet.osm"):
         build_network_from_osm(toy_files["osm.pbf"], facilities=toy.facilities, progress=False)
@@ -207,7 +198,7 @@ def test_border_crossings_from_boundaries_file(toy_files, toy, tmp_path):
 def test_facilities_from_csv(toy_files, toy, tmp_path):
     csv = tmp_path / "facilities.csv"
     fac = toy.facilities.drop(columns=["capacity_m3_day"]).assign(
-        capacity_trucks_day=[None, 10_000 / TANKER_M3, None, None, None]
+        capacity_trucks_day=[None, 10_000 / TANKER_M3, None, None]
     )
     fac.to_csv(csv, index=False)
     net = build_network_from_osm(toy_files["osm.pbf"], facilities=csv, progress=False)
@@ -234,9 +225,13 @@ def test_save_and_load_roundtrip(toy_files, toy, tmp_path, suffix):
 
 
 def test_default_facility_table_needs_destination_in_region(toy_files):
-    # the toy lies between the embedded facilities; Bamako (-8.0, 12.64) is outside it
+    # the toy lies between the embedded facilities; Bamako (-8.0, 12.64) is off its roads
     with pytest.raises(DataError, match="destination 'bamako' lies outside"):
+        build_network_from_osm(toy_files["osm.pbf"], bbox="-8.6,11.8,-7.8,12.2", progress=False)
+    with pytest.raises(DataError) as exc:  # no region: nothing is left out
         build_network_from_osm(toy_files["osm.pbf"], progress=False)
+    assert "'dakar' (Dakar) is" in str(exc.value) and "more)" in str(exc.value)
+    assert "give a region (bbox or polygon) that leaves it out" in str(exc.value)
 
 
 def test_progress_display_runs_when_asked(toy_files, toy, monkeypatch):

@@ -166,6 +166,47 @@ def test_oneway_chain_is_oriented_in_travel_direction():
     assert chains.member_forward.all()
 
 
+def test_two_way_chain_runs_the_way_its_lowest_key_member_is_drawn():
+    # 0 -> 1 (key 20) and 2 -> 1 (key 10), two-way: drawn towards each other at node 1
+    for order in ([0, 1], [1, 0]):
+        u, v, key = np.array([0, 2])[order], np.array([1, 1])[order], np.array([20, 10])[order]
+        chains = contract_segments(u, v, np.zeros(2, dtype=bool), np.zeros(3, dtype=bool), key=key)
+        assert (int(chains.u[0]), int(chains.v[0])) == (2, 0)  # along key 10's drawing
+        walked = dict(
+            zip(key[chains.member_segment].tolist(), chains.member_forward.tolist(), strict=True)
+        )
+        assert walked == {10: True, 20: False}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_chains_do_not_depend_on_the_order_of_the_segments(seed):
+    """With the way ids as keys, shuffling the segments gives the same chains: same ends,
+    same members walked the same way (what makes edge ids independent of the reader)."""
+    data = _road_data(random_osm(seed))
+    protected = np.zeros(data.n_nodes, dtype=bool)
+    pieces = split_ways(data, protected)
+    oneway, key = data.oneway[pieces.way], data.way_ids[pieces.way]
+
+    def chains_of(order):
+        c = contract_segments(
+            pieces.u[order], pieces.v[order], oneway[order], protected, key=key[order]
+        )
+        members: dict[int, list[tuple[int, bool]]] = {}
+        for chain, seg, fwd in zip(
+            c.member_chain.tolist(),
+            c.member_segment.tolist(),
+            c.member_forward.tolist(),
+            strict=True,
+        ):
+            members.setdefault(chain, []).append((int(order[seg]), fwd))
+        return sorted((int(c.u[i]), int(c.v[i]), tuple(members[i])) for i in range(len(c)))
+
+    rng = np.random.default_rng(seed)
+    reference = chains_of(np.arange(len(pieces)))
+    for _ in range(3):
+        assert chains_of(rng.permutation(len(pieces))) == reference
+
+
 def test_ring_without_kept_node_and_loops_are_dropped():
     # ring 0-1-2-0 alone; and a loop 3-4-5-3 hanging from junction 3 (3 also links to 6, 7)
     u = np.array([0, 1, 2, 3, 4, 5, 3, 3])

@@ -60,8 +60,10 @@ def test_out_that_cannot_be_written_is_named(pbf, toy, tmp_path: Path) -> None:
 
 def test_no_supply_in_region_is_an_error(pbf, toy) -> None:
     fac = toy.facilities.drop(columns="supply_m3_day")
-    with pytest.raises(sn.DataError, match=r"no supply point .* lies in the extent of toy"):
+    with pytest.raises(sn.DataError, match=r"no supply point .* is in the facility table"):
         sn.build_network_from_osm(pbf, facilities=fac, progress=False)
+    with pytest.raises(sn.DataError, match=r"no supply point .* lies in the bbox"):
+        sn.build_network_from_osm(pbf, facilities=fac, bbox="-8.6,11.8,-7.8,12.2", progress=False)
 
 
 def test_cli_build_through_main(pbf, toy, tmp_path: Path, capsys, monkeypatch) -> None:

@@ -10,7 +10,14 @@ import socket
 
 import pytest
 import requests
-from osm_fixtures import TOY_ANSWER_M3_DAY, overpass_json, record_overpass, toy_corridor
+from osm_fixtures import (
+    FARAWAY,
+    TOY_ANSWER_M3_DAY,
+    overpass_json,
+    record_overpass,
+    toy_corridor,
+    with_facility,
+)
 from shapely.geometry import box
 
 import supplynet as sn
@@ -48,13 +55,19 @@ def _record(region, toy, cache, classes=DEFAULT_HIGHWAYS, response=None):
     return record_overpass(region, highway_filter(classes), response, cache)
 
 
-def test_replayed_bbox_build(offline, toy):
+def test_replayed_bbox_build(offline, toy, caplog):
     files = _record(parse_bbox(BBOX), toy, offline)
     assert files and all(f.is_file() for f in files)
-    net = build_network_from_osm("overpass", bbox=BBOX, facilities=toy.facilities, progress=False)
+    fac = with_facility(toy.facilities, **FARAWAY)
+    with caplog.at_level("WARNING", logger="supplynet"):
+        net = build_network_from_osm("overpass", bbox=BBOX, facilities=fac, progress=False)
     assert sorted(net.graph.nodes) == ["bamako", "border_x", "osm_5", "port_a"]
     assert net.graph.number_of_edges() == 7
     assert "faraway" not in net.graph
+    (left_out,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert left_out.getMessage() == (
+        f"Left out 1 facility outside the bbox {BBOX}: faraway (Far away depot)"
+    )
     res = sn.max_throughput(net, destination="bamako")
     assert res.delivered_m3_day == pytest.approx(TOY_ANSWER_M3_DAY)
 

@@ -225,13 +225,14 @@ def assemble_graph(
     way_ids = data.way_ids[way].tolist()
     _add_nodes(G, data, np.unique(np.r_[chains.u, chains.v]), attachments, country)
     names = {int(n): _node_name(data, int(n), attachments) for n in np.r_[chains.u, chains.v]}
-    used: set[str] = set()
+    chain_ways = [
+        tuple(dict.fromkeys(way_ids[starts[i] : starts[i + 1]])) for i in range(len(chains))
+    ]
+    road_ids = _road_ids(data, chains, chain_ways, length)
     edges = []
     for i in range(len(chains)):
         u, v = int(chains.u[i]), int(chains.v[i])
-        road_id = _unique_id(
-            f"osm_{osm_label(int(data.node_ids[u]))}_{osm_label(int(data.node_ids[v]))}", used
-        )
+        road_id = road_ids[i]
         r = int(rep[i])
         ends = [country[u], country[v]] if country is not None else []
         attrs = {
@@ -245,9 +246,7 @@ def assemble_graph(
             "lanes": None if np.isnan(data.lanes[r]) else float(data.lanes[r]),
             "countries": ";".join(dict.fromkeys(c for c in ends if c)),
             "corridors": (),
-            "osm_way_ids": ";".join(
-                str(w) for w in dict.fromkeys(way_ids[starts[i] : starts[i + 1]])
-            ),
+            "osm_way_ids": ";".join(str(w) for w in chain_ways[i]),
         }
         geom = geoms[i]
         edges.append(
@@ -279,13 +278,27 @@ def assemble_graph(
     return G
 
 
-def _unique_id(base: str, used: set[str]) -> str:
-    rid, k = base, 1
-    while rid in used:
-        k += 1
-        rid = f"{base}_{k}"
-    used.add(rid)
-    return rid
+def _road_ids(
+    data: RoadData, chains: Chains, chain_ways: list[tuple[int, ...]], length_km: np.ndarray
+) -> list[str]:
+    """``osm_<u>_<v>`` per chain (OSM node ids of its ends, in its direction).
+
+    Parallel roads between the same two nodes, in the same direction, get ``_2``, ``_3``
+    ... in the order of their OSM way ids (the smallest first, then the whole list in
+    travel order, then the length), so that the ids do not depend on the reader.
+    """
+    ends = data.node_ids[np.column_stack([chains.u, chains.v])].tolist()
+    ids = [f"osm_{osm_label(a)}_{osm_label(b)}" for a, b in ends]
+    groups: dict[str, list[int]] = {}
+    for i, rid in enumerate(ids):
+        groups.setdefault(rid, []).append(i)
+    for base, members in groups.items():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda i: (min(chain_ways[i]), chain_ways[i], float(length_km[i])))
+        for k, i in enumerate(members[1:], start=2):
+            ids[i] = f"{base}_{k}"
+    return ids
 
 
 def _node_name(data: RoadData, n: int, attachments: Attachments) -> str:

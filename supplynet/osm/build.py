@@ -4,11 +4,13 @@ Stages (one INFO log line each, with counts; a rich progress display on a termin
 
 1. **read** the highway ways of the requested classes: Overpass through osmnx (cached),
    a ``.osm``/``.osm.bz2`` file (osmnx), or a ``.osm.pbf`` file (streamed by pyosmium);
-2. **facilities**: drop those outside the region (INFO line), snap the rest to their
-   nearest road node (an error beyond ``tolerance_km``), preferring nodes of the main
-   road component (the largest one within the tolerance of the destination) so that a
-   facility next to a stray road fragment still joins the network, and detect border
-   crossings when country boundaries are given;
+   a region given with a file clips its roads as osmnx clips an Overpass download;
+2. **facilities**: leave out those outside the region the user gave (a bbox, polygon or
+   countries; one WARNING line lists them), snap all others to their nearest road node
+   (an error beyond ``tolerance_km``: without a region of the user's, no facility is ever
+   left out), preferring nodes of the main road component (the largest one within the
+   tolerance of the destination) so that a facility next to a stray road fragment still
+   joins the network, and detect border crossings when country boundaries are given;
 3. **contract** chains of degree-2 road nodes (:mod:`supplynet.osm.contract`), keeping
    junctions, dead ends, facilities and border crossings;
 4. **assemble** the graph with capacities from the road capacity table
@@ -33,7 +35,6 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from supplynet.capacity import CapacityTable, load_capacity_table
@@ -114,28 +115,15 @@ def _read(
     if kind == "pbf":
         from supplynet.osm.pbf import read_pbf
 
-        return read_pbf(source, highways, on_progress=advance)
+        return read_pbf(source, highways, region=region, on_progress=advance)
     if kind == "xml":
         from supplynet.osm.xml import read_xml
 
-        return read_xml(source, highways)
+        return read_xml(source, highways, region=region)
     from supplynet.osm.overpass import download_roads
 
     assert region is not None
     return download_roads(region, highways, what=what, use_cache=use_cache)
-
-
-def _data_region(data: RoadData, margin_km: float) -> BaseGeometry:
-    """The bounding box of the road nodes, widened by ``margin_km``."""
-    lat_max = float(np.abs(data.lat).max())
-    dlat = margin_km / 111.0
-    dlon = margin_km / (111.0 * max(np.cos(np.radians(min(lat_max, 89.0))), 0.01))
-    return box(
-        float(data.lon.min()) - dlon,
-        float(data.lat.min()) - dlat,
-        float(data.lon.max()) + dlon,
-        float(data.lat.max()) + dlat,
-    )
 
 
 def _keep_facility_components(G: nx.MultiDiGraph, facilities: set[str]) -> nx.MultiDiGraph:
@@ -198,13 +186,14 @@ def build_network_from_osm(
         ``"overpass"`` (download through osmnx), or a ``.osm.pbf``, ``.osm``,
         ``.osm.bz2`` file.
     bbox : str or sequence of 4 floats, optional
-        Region ``W,S,E,N`` in degrees. For a file source a region only selects the
-        facilities (the file's roads are not clipped); without one, the region of a file
-        is the extent of its roads widened by ``tolerance_km``.
+        Region ``W,S,E,N`` in degrees: the area downloaded from Overpass, or the area a
+        file's roads are clipped to (as osmnx clips a download: roads leaving the region
+        end one segment past its edge). Facilities outside the region are left out, with
+        a WARNING log line naming them.
     polygon : path or shapely geometry, optional
-        Region polygon (GeoJSON/vector file or WKT file).
+        Region polygon (GeoJSON/vector file or WKT file); as ``bbox``.
     countries : sequence of str, optional
-        Region as country names (geocoded by osmnx; needs network access).
+        Region as country names (geocoded by osmnx; needs network access); as ``bbox``.
     corridor_buffer_km : float
         With ``overpass`` and no region: buffer around the default network's routes.
     highway : str or sequence of str, optional
@@ -212,8 +201,10 @@ def build_network_from_osm(
         their links.
     facilities : path or DataFrame, optional
         Facility table (``node_id, name, kind, lon, lat`` ...); default the embedded
-        network's ports, border posts, depots and demand nodes. Facilities outside the
-        region are dropped (one INFO log line); the destination must be inside.
+        network's ports, border posts, depots and demand nodes. Only a region given with
+        ``bbox``, ``polygon`` or ``countries`` leaves facilities out (one WARNING line);
+        every other facility must lie within ``tolerance_km`` of a road, else the build
+        fails naming it. The destination must be inside the region.
     capacity_table : path, mapping or CapacityTable, optional
         Road capacity table (default ``data/road_capacity.csv``); a mapping overrides rows.
     capacity_fallback : bool
@@ -255,8 +246,8 @@ def build_network_from_osm(
     ------
     DataError
         Bad input, naming the culprit: missing/truncated file, empty region, no roads,
-        a facility too far from the roads, a supply point that cannot reach the
-        destination.
+        a facility too far from the roads (and not left out by a region), a supply point
+        that cannot reach the destination.
 
     Examples
     --------
@@ -276,7 +267,8 @@ def build_network_from_osm(
         check_output_path(Path(out))
     region: BaseGeometry | None = None
     what = Path(source).name if kind != "overpass" else "overpass"
-    if kind == "overpass" or bbox or polygon is not None or countries:
+    user_region = bool(bbox) or polygon is not None or bool(countries)
+    if kind == "overpass" or user_region:
         from supplynet.osm.overpass import resolve_region
 
         region, what = resolve_region(
@@ -287,13 +279,11 @@ def build_network_from_osm(
             data = _read(kind, source, highways, region, what, use_cache, advance)
         if data.n_ways == 0:
             raise DataError(f"{what}: no roads of classes {','.join(highways)}")
-        if region is None:
-            region, what = _data_region(data, tolerance_km), f"extent of {Path(source).name}"
         with stages.stage("Snapping facilities, contracting, assembling"):
             net_G = _build_graph(
                 data,
                 fac,
-                region,
+                region if user_region else None,
                 what,
                 table,
                 graph_attrs,
@@ -333,7 +323,7 @@ def _default_name(kind: str, source: str | Path) -> str:
 def _build_graph(
     data: RoadData,
     fac: pd.DataFrame,
-    region: BaseGeometry,
+    region: BaseGeometry | None,
     what: str,
     table: CapacityTable,
     graph_attrs: dict[str, Any],
@@ -344,14 +334,16 @@ def _build_graph(
     tolerance_km: float,
     destination: str,
 ) -> nx.MultiDiGraph:
+    """``region``: the user's region (facilities outside it are left out), or None."""
     kept = select_in_region(fac, region, destination, what)
     dropped = [str(n) for n in fac.index.difference(kept.index)]
     supply = pd.to_numeric(kept.get("supply_m3_day", pd.Series(dtype=float)), errors="coerce")
     if not (supply.fillna(0) > 0).any():
         shown = ", ".join(dropped[:8]) + (" ..." if len(dropped) > 8 else "")
+        where = f"lies in the {what}" if region is not None else "is in the facility table"
         raise DataError(
-            f"no supply point (a facility with supply_m3_day) lies in the {what}"
-            + (f"; dropped as outside it: {shown}" if dropped else "")
+            f"no supply point (a facility with supply_m3_day) {where}"
+            + (f"; left out as outside it: {shown}" if dropped else "")
             + "; widen the region or give a facility table with supply inside it"
         )
     fac = kept
@@ -361,7 +353,9 @@ def _build_graph(
     protected[list(att.takeover)] = True
     capacity, speed, surface = way_capacities(data, table, fallback=fallback)
     pieces = split_ways(data, protected)
-    chains = contract_segments(pieces.u, pieces.v, data.oneway[pieces.way], protected)
+    chains = contract_segments(
+        pieces.u, pieces.v, data.oneway[pieces.way], protected, key=data.way_ids[pieces.way]
+    )
     logger.info(
         "Contracted %d road nodes (%d way pieces) to %d roads between kept nodes",
         int((np.bincount(data.refs, minlength=data.n_nodes) > 0).sum()),

@@ -31,14 +31,22 @@ def build_command(
     ],
     *,
     bbox: Annotated[
-        str | None, typer.Option(help="Region W,S,E,N in degrees.", metavar="W,S,E,N")
+        str | None,
+        typer.Option(
+            help="Region W,S,E,N in degrees: the area downloaded, or for a file the area that "
+            "clips its roads; facilities outside it are left out (listed on stderr).",
+            metavar="W,S,E,N",
+        ),
     ] = None,
     polygon: Annotated[
-        Path | None, typer.Option(help="Region polygon file (GeoJSON or WKT).")
+        Path | None,
+        typer.Option(help="Region polygon file (GeoJSON or WKT); used like --bbox."),
     ] = None,
     country: Annotated[
         list[str] | None,
-        typer.Option(help="Region as a country name (repeatable; geocoded by osmnx)."),
+        typer.Option(
+            help="Region as a country name (repeatable; geocoded by osmnx); used like --bbox."
+        ),
     ] = None,
     corridor_buffer_km: Annotated[
         float, typer.Option(help="With 'overpass' and no region: buffer around the default routes.")
@@ -78,7 +86,9 @@ def build_command(
 ) -> None:
     """Build a fuel supply network from OpenStreetMap roads and save it to OUT.
 
-    Facilities outside the region are dropped (logged); the destination must be inside.
+    A region (--bbox, --polygon, --country) clips a file's roads and leaves out the
+    facilities outside it, naming them on stderr; the destination must be inside. Without
+    a region every facility must lie within --tolerance-km of a road.
     """
     from rich.console import Console
 

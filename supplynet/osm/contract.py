@@ -156,7 +156,12 @@ def _mergeable(
 
 
 def contract_segments(
-    u: np.ndarray, v: np.ndarray, oneway: np.ndarray, protected: np.ndarray
+    u: np.ndarray,
+    v: np.ndarray,
+    oneway: np.ndarray,
+    protected: np.ndarray,
+    *,
+    key: np.ndarray | None = None,
 ) -> Chains:
     """Merge chains of segments through unprotected degree-2 nodes.
 
@@ -169,6 +174,13 @@ def contract_segments(
         One-way segments.
     protected : ndarray of bool
         Per node: keep it even with degree 2.
+    key : ndarray of int, optional
+        Per segment, the OSM way id it comes from. A two-way chain then runs in the
+        drawing direction of its member with the smallest key (the first such member
+        along the chain), whatever the order of the segments: the ``.osm.pbf`` reader
+        (one segment per way piece) and the osmnx readers (one per node pair) give the
+        same chains the same orientation. Without it, a two-way chain runs in the
+        direction of its first segment.
 
     Returns
     -------
@@ -208,6 +220,8 @@ def contract_segments(
             continue  # a loop: no use between kept nodes
         if oneway[s]:
             members, start, stop = _orient(members, start, stop)
+        elif key is not None and len(members) > 1:
+            members, start, stop = _orient_by_key(members, start, stop, key)
         cid = len(chain_u)
         chain_u.append(start)
         chain_v.append(stop)
@@ -267,6 +281,21 @@ def _walk(
         start = u[seg] if at_v else v[seg]
         code = 2 * seg + (0 if at_v else 1)
     return backward[::-1] + forward, start, node
+
+
+def _orient_by_key(
+    members: list[tuple[int, bool]], start: int, stop: int, key: np.ndarray
+) -> tuple[list[tuple[int, bool]], int, int]:
+    """Turn a two-way chain so that its smallest-key member is walked forwards.
+
+    The members of one way follow each other along a chain, all walked the same way
+    (a chain enters or leaves a way only at the way's split nodes, where it could not
+    pass on to the way's next piece), so any member of that key decides.
+    """
+    lowest = int(np.argmin(key[[seg for seg, _ in members]]))
+    if members[lowest][1]:
+        return members, start, stop
+    return [(seg, not fwd) for seg, fwd in members[::-1]], stop, start
 
 
 def _orient(

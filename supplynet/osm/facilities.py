@@ -5,8 +5,8 @@
   ``node_id, name, kind, lon, lat`` and optional ``country, supply_m3_day,
   capacity_m3_day`` (or ``capacity_trucks_day``, times the tanker size), ``demand_m3_day,
   stock_m3, cost_per_m3``.
-* :func:`select_in_region` drops facilities outside the region with an INFO log line;
-  the destination must stay.
+* :func:`select_in_region` leaves out the facilities outside the user's region with a
+  WARNING log line naming them; the destination must stay.
 * :func:`snap_facilities` finds each facility's nearest road node; farther than the
   tolerance is an error naming the facility and the distance.
 * :func:`detect_border_crossings` finds where a road crosses a country boundary, given
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from shapely import contains_xy, prepare
+from shapely import contains_xy, intersects_xy, prepare
 from shapely.geometry.base import BaseGeometry
 
 from supplynet.errors import DataError, closest
@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 FACILITY_KINDS = ("port", "border", "depot", "demand")
 NUMERIC = ("supply_m3_day", "capacity_m3_day", "demand_m3_day", "stock_m3", "cost_per_m3")
+_SHOWN = 20  # facilities named in one log line
 _ISO3_COLUMNS = ("iso3", "ISO3", "ISO_A3", "iso_a3", "ADM0_A3", "adm0_a3", "GID_0", "shapeGroup")
 
 
@@ -115,24 +116,38 @@ def load_facilities(
 
 
 def select_in_region(
-    fac: pd.DataFrame, region: BaseGeometry, destination: str, what: str
+    fac: pd.DataFrame, region: BaseGeometry | None, destination: str, what: str
 ) -> pd.DataFrame:
-    """Keep the facilities inside ``region``; the destination must be among them."""
+    """Keep the facilities inside ``region``; the destination must be among them.
+
+    ``region`` is the user's own (a bbox, polygon or countries); the facilities outside
+    it are left out with one WARNING line naming them. Without one (None), all are kept:
+    a facility off the roads is then the snapping error, never dropped silently.
+    """
     if destination not in fac.index:
         raise DataError(
             f"destination {destination!r} is not in the facility table; "
             f"{closest(destination, fac.index)}"
         )
+    if region is None:
+        return fac
     prepare(region)
-    inside = contains_xy(region, fac["lon"].to_numpy(), fac["lat"].to_numpy())
-    dropped = fac.index[~inside].tolist()
+    inside = intersects_xy(region, fac["lon"].to_numpy(), fac["lat"].to_numpy())
     if not inside[fac.index.get_loc(destination)]:
         raise DataError(
             f"destination {destination!r} lies outside the {what}; choose a region that contains it"
         )
-    if dropped:
-        logger.info(
-            "Dropped %d facilities outside the %s: %s", len(dropped), what, ", ".join(dropped)
+    left_out = [f"{fid} ({name})" for fid, name in fac.loc[~inside, "name"].items()]
+    if left_out:
+        shown = ", ".join(left_out[:_SHOWN]) + (
+            f" (+{len(left_out) - _SHOWN} more)" if len(left_out) > _SHOWN else ""
+        )
+        logger.warning(
+            "Left out %d %s outside the %s: %s",
+            len(left_out),
+            "facility" if len(left_out) == 1 else "facilities",
+            what,
+            shown,
         )
     return fac[inside]
 
@@ -190,8 +205,8 @@ def snap_facilities(
         more = f" (+{len(too_far) - 5} more)" if len(too_far) > 5 else ""
         raise DataError(
             f"facility {'; '.join(too_far[:5])}{more} from the nearest road of the requested "
-            f"classes (tolerance {tolerance_km:g} km); widen the road classes or raise the "
-            "tolerance"
+            f"classes (tolerance {tolerance_km:g} km); widen the road classes, raise the "
+            "tolerance, or give a region (bbox or polygon) that leaves it out"
         )
     return nearest, dist
 

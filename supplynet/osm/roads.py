@@ -14,7 +14,10 @@ same data:
   one-way, ``oneway=no|false|0`` is two-way, and otherwise ``junction=roundabout`` or
   ``junction=circular`` imply one-way;
 * a way node missing from the data (a clipped extract) splits the way there: the parts on
-  either side become separate ways, never joined by a straight shortcut over the gap.
+  either side become separate ways, never joined by a straight shortcut over the gap;
+* a region clips the roads the way osmnx clips an Overpass download
+  (``truncate_by_edge``): nodes inside it, and outside nodes one segment away from one
+  inside, are kept; the other nodes count as missing.
 
 Keeping arrays instead of one Python object per node is what keeps memory proportional to
 the kept roads (a few dozen bytes per node) on region-scale extracts.
@@ -30,6 +33,8 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+from shapely import intersects_xy, prepare
+from shapely.geometry.base import BaseGeometry
 
 from supplynet.errors import DataError
 from supplynet.osm.defaults import DEFAULT_HIGHWAYS
@@ -301,13 +306,24 @@ class WayBuilder:
         return np.unique(np.concatenate(self._refs))
 
     def finish(
-        self, node_ids: np.ndarray, lon: np.ndarray, lat: np.ndarray, source: str
+        self,
+        node_ids: np.ndarray,
+        lon: np.ndarray,
+        lat: np.ndarray,
+        source: str,
+        *,
+        region: BaseGeometry | None = None,
     ) -> RoadData:
         """Resolve node ids to positions; split ways where a node has no location.
 
         A way ``a b X c d`` whose node ``X`` is missing becomes two ways ``a b`` and
         ``c d`` (same id and tags): the gap is not bridged. Parts of fewer than two nodes
         are dropped. A node id given twice keeps its first location.
+
+        With a ``region``, the roads are clipped to it as osmnx clips an Overpass download
+        (``truncate_by_edge``): a node outside it is kept only when a way segment joins it
+        to a node inside (on the boundary counts as inside); the others count as missing,
+        so each road leaving the region ends one segment past its edge.
         """
         order = np.argsort(node_ids, kind="stable")
         node_ids, lon, lat = node_ids[order], lon[order], lat[order]
@@ -319,12 +335,19 @@ class WayBuilder:
         self._refs = []
         pos = np.searchsorted(node_ids, flat)
         pos_clipped = np.minimum(pos, max(len(node_ids) - 1, 0))
-        found = (
+        located = (
             (pos < len(node_ids)) & (node_ids[pos_clipped] == flat)
             if len(node_ids)
             else np.zeros(len(flat), dtype=bool)
         )
         way_of = np.repeat(np.arange(len(counts)), counts)
+        found = located
+        if region is not None and len(node_ids):
+            keep = _clip_mask(region, lon, lat, pos_clipped, located, way_of)
+            found = located & keep[pos_clipped]
+            new_pos = np.cumsum(keep) - 1
+            node_ids, lon, lat = node_ids[keep], lon[keep], lat[keep]
+            pos = new_pos[pos_clipped]
         # a new part starts at each way's first node and after each missing node
         new_part = np.ones(len(flat), dtype=bool)
         if len(flat) > 1:
@@ -338,15 +361,20 @@ class WayBuilder:
         pos, part_of = pos[keep_part[part_of]], part_of[keep_part[part_of]]
         offsets = np.concatenate([[0], np.cumsum(part_counts[keep_part])]).astype(np.int64)
         kept_way = part_way[keep_part]
-        missing = int((~found).sum())
-        if missing:
+        missing = int((~located).sum())
+        outside = int((located & ~found).sum())
+        if missing or outside:
             split = int(np.count_nonzero(np.bincount(kept_way, minlength=len(counts)) > 1))
             logger.info(
-                "%s: %d way node reference(s) have no location in the file; their ways are "
-                "cut there (%d way(s) split in parts)",
+                "%s: %d way node reference(s) have no location in the file and %d lie "
+                "outside the region; their ways are cut there (%d way(s) split in parts, "
+                "%d of %d ways left)",
                 source,
                 missing,
+                outside,
                 split,
+                len(np.unique(kept_way)),
+                len(counts),
             )
 
         def per_way(values: list[Any], dtype: Any) -> np.ndarray:
@@ -373,6 +401,26 @@ class WayBuilder:
         )
 
 
+def _clip_mask(
+    region: BaseGeometry,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    pos: np.ndarray,
+    located: np.ndarray,
+    way_of: np.ndarray,
+) -> np.ndarray:
+    """Per node: inside ``region``, or joined by a way segment to a node inside."""
+    prepare(region)
+    inside = intersects_xy(region, lon, lat)
+    keep = inside.copy()
+    if len(pos) > 1:
+        seg = located[:-1] & located[1:] & (way_of[:-1] == way_of[1:])
+        a, b = pos[:-1][seg], pos[1:][seg]
+        keep[a[inside[b]]] = True
+        keep[b[inside[a]]] = True
+    return keep
+
+
 def _first(value: Any) -> Any:
     """osmnx stores a list when merged edges disagree; take the first value."""
     if isinstance(value, list):
@@ -380,7 +428,13 @@ def _first(value: Any) -> Any:
     return value
 
 
-def road_data_from_graph(G: nx.MultiDiGraph, highways: Sequence[str], source: str) -> RoadData:
+def road_data_from_graph(
+    G: nx.MultiDiGraph,
+    highways: Sequence[str],
+    source: str,
+    *,
+    region: BaseGeometry | None = None,
+) -> RoadData:
     """Turn an unsimplified osmnx graph into :class:`RoadData`, keeping ``highways`` only.
 
     Each osmnx edge (one segment between two consecutive way nodes) becomes a two-node
@@ -390,7 +444,7 @@ def road_data_from_graph(G: nx.MultiDiGraph, highways: Sequence[str], source: st
     undone, and :func:`is_oneway` decides as for ``.osm.pbf``. A graph made with osmnx's
     defaults (boolean ``oneway``, two-way segments twice) is read with osmnx's decision:
     its twin segments (``reversed=True``) are skipped. Segments of other classes are
-    dropped.
+    dropped. With a ``region``, the roads are clipped to it (:meth:`WayBuilder.finish`).
     """
     wanted = set(highways)
     builder = WayBuilder()
@@ -412,4 +466,4 @@ def road_data_from_graph(G: nx.MultiDiGraph, highways: Sequence[str], source: st
     used = builder.wanted_node_ids()
     lon = np.array([float(G.nodes[n]["x"]) for n in used.tolist()], dtype=np.float64)
     lat = np.array([float(G.nodes[n]["y"]) for n in used.tolist()], dtype=np.float64)
-    return builder.finish(used, lon, lat, source)
+    return builder.finish(used, lon, lat, source, region=region)

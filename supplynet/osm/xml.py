@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from xml.etree import ElementTree
 
+from shapely.geometry.base import BaseGeometry
+
 from supplynet.errors import DataError
 from supplynet.osm.roads import WAY_TAGS, RoadData, road_data_from_graph
 
@@ -45,8 +47,13 @@ def useful_way_tags() -> Iterator[None]:
         ox.settings.all_oneway = saved_oneway
 
 
-def read_xml(path: str | Path, highways: Sequence[str]) -> RoadData:
+def read_xml(
+    path: str | Path, highways: Sequence[str], *, region: BaseGeometry | None = None
+) -> RoadData:
     """Read the ways of classes ``highways`` from an OSM XML file (optionally bz2).
+
+    With a ``region``, the roads are clipped to it
+    (:meth:`~supplynet.osm.roads.WayBuilder.finish`).
 
     Raises
     ------
@@ -80,7 +87,7 @@ def read_xml(path: str | Path, highways: Sequence[str]) -> RoadData:
                 "a .osm.pbf, whose reader cuts ways at missing nodes"
             ) from None
         raise DataError(f"{path}: malformed OSM XML ({exc})") from None
-    data = road_data_from_graph(G, highways, source=str(path))
+    data = road_data_from_graph(G, highways, source=str(path), region=region)
     logger.info(
         "Read %s: %d road segments of classes %s on %d nodes",
         path.name,
