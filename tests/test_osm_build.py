@@ -286,6 +286,21 @@ def test_cli_build_command(toy_files, toy, tmp_path, capsys):
     assert result.exit_code == 0, result.output
     assert "Built" in result.output and "4 nodes" in result.output
     assert out.is_file()
+    named = CliRunner().invoke(
+        app,
+        [
+            "build",
+            str(toy_files["osm.pbf"]),
+            str(tmp_path / "named"),
+            "--facilities",
+            str(csv),
+            "--no-progress",
+            "--name",
+            "toy [/bold] [closed]",
+        ],
+    )
+    assert named.exit_code == 0, named.output
+    assert "toy [/bold] [closed]: 4 nodes" in named.output  # the user's name, literally
     bad = CliRunner().invoke(
         app, ["build", str(tmp_path / "missing.osm.pbf"), str(out), "--facilities", str(csv)]
     )

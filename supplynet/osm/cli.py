@@ -91,6 +91,7 @@ def build_command(
     a region every facility must lie within --tolerance-km of a road.
     """
     from rich.console import Console
+    from rich.text import Text
 
     from supplynet.osm.build import build_network_from_osm
 
@@ -116,7 +117,11 @@ def build_command(
     )
     s = net.summary()
     facilities_n = sum(s[f"{k}s"] for k in ("port", "border", "depot", "demand"))
-    Console().print(
-        f"[bold green]Built[/] {s['name']}: {s['nodes']:,} nodes, {s['arcs']:,} arcs, "
-        f"{s['road_km']:,.0f} km of road, {facilities_n} facilities -> {out}"
+    # the network name and path are the user's text: printed literally
+    Console(highlight=False).print(
+        Text("Built ", style="bold green")
+        + Text(
+            f"{s['name']}: {s['nodes']:,} nodes, {s['arcs']:,} arcs, "
+            f"{s['road_km']:,.0f} km of road, {facilities_n} facilities -> {out}"
+        )
     )
