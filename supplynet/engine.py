@@ -51,10 +51,10 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import highspy
 import numpy as np
-import scipy.sparse as sp
 
 from supplynet.errors import DataError, SolverError, closest
 from supplynet.formulations.arrays import LinearProgram
@@ -377,8 +377,8 @@ class Engine:
 
     # ------------------------------------------------------------------ internals
     @cached_property
-    def _csc(self) -> sp.csc_matrix:
-        return self.lp.A.tocsc()
+    def _csc(self) -> Any:
+        return self.lp.A.tocsc()  # a scipy matrix: only loss rates need it
 
     def _column(self, name: str) -> int:
         j = self.lp.col_index.get(name)

@@ -24,9 +24,10 @@ import numpy as np
 import pulp
 
 from supplynet.errors import SolverError
+from supplynet.formulations.arrays import csc_arrays
 from supplynet.settings import default_solver
 
-if TYPE_CHECKING:  # scipy is imported only by the code that builds array-form LPs
+if TYPE_CHECKING:
     from supplynet.formulations.arrays import LinearProgram
 
 __all__ = [
@@ -267,11 +268,11 @@ def highs_model(
     model.row_upper_ = np.asarray(lp.row_upper, dtype=float)
     model.offset_ = float(lp.offset)
     model.sense_ = highspy.ObjSense.kMaximize if lp.sense == "max" else highspy.ObjSense.kMinimize
-    A = lp.A.tocsc()
+    start, index, value = csc_arrays(lp.A)
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_ = A.indptr.astype(np.int32)
-    model.a_matrix_.index_ = A.indices.astype(np.int32)
-    model.a_matrix_.value_ = A.data.astype(float)
+    model.a_matrix_.start_ = np.asarray(start, dtype=np.int32)
+    model.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
+    model.a_matrix_.value_ = np.asarray(value, dtype=float)
     model.a_matrix_.num_col_ = lp.num_cols
     model.a_matrix_.num_row_ = lp.num_rows
     if lp.integrality is not None:

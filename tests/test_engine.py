@@ -113,7 +113,7 @@ def test_loss_rate_equals_rebuilt_coefficients(seed: int) -> None:
     engine.scale_arrivals(chosen)
     got = engine.solve().objective
     lp = engine.lp
-    A = lp.A.astype(float).tocsc()
+    A = lp.A.tocsc().astype(float)
     for road, factor in chosen.items():
         for j in engine.elements.cols[road]:
             column = A.data[A.indptr[j] : A.indptr[j + 1]]

@@ -87,7 +87,8 @@ def run(
     }
     if baseline.ok and baseline.delivered_m3_day > 0 and flow.ok:
         summary["share_of_baseline"] = flow.delivered_m3_day / baseline.delivered_m3_day
-    files = _render_files(summary, flow, supply, fmt_)
+    # rendered only where they go somewhere: a table on the terminal needs no CSV
+    files = _render_files(summary, flow, supply, fmt_) if out or fmt_ is not Format.table else {}
     written = ""
     if out is not None:
         # outputs of an earlier run in another format would mix with these: replace them

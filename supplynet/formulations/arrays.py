@@ -27,15 +27,88 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pulp
-import scipy.sparse as sp
 
 from supplynet.errors import DataError
 
-__all__ = ["LinearProgram"]
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+__all__ = ["CompressedRows", "LinearProgram", "csc_arrays"]
+
+
+@dataclass(frozen=True, eq=False)
+class CompressedRows:
+    """A sparse matrix in CSR arrays, built with numpy alone.
+
+    The small steady-state LPs are converted from PuLP and handed to HiGHS without
+    importing scipy (a tenth of a second of start-up); :meth:`tocsr` / :meth:`tocsc` give
+    scipy matrices when an analysis needs them. ``A @ x`` multiplies by a vector.
+
+    Examples
+    --------
+    >>> m = CompressedRows.from_coo([0, 1, 1], [0, 0, 2], [1.0, 2.0, 3.0], (2, 3))
+    >>> m @ np.array([1.0, 1.0, 1.0])
+    array([1., 5.])
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    shape: tuple[int, int]
+
+    @classmethod
+    def from_coo(cls, rows: Any, cols: Any, vals: Any, shape: tuple[int, int]) -> CompressedRows:
+        """From (row, column, value) triples; duplicates are summed."""
+        r = np.asarray(rows, dtype=np.int64)
+        c = np.asarray(cols, dtype=np.int64)
+        v = np.asarray(vals, dtype=float)
+        if len(r):
+            key = r * max(shape[1], 1) + c
+            order = np.argsort(key, kind="stable")
+            key, r, c, v = key[order], r[order], c[order], v[order]
+            first = np.r_[True, key[1:] != key[:-1]]
+            v = np.add.reduceat(v, np.flatnonzero(first))
+            r, c = r[first], c[first]
+        indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+        np.add.at(indptr, r + 1, 1)
+        return cls(np.cumsum(indptr), c, v, shape)
+
+    @property
+    def nnz(self) -> int:
+        return len(self.data)
+
+    def __matmul__(self, x: np.ndarray) -> np.ndarray:
+        row_of = np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+        return np.bincount(row_of, weights=self.data * x[self.indices], minlength=self.shape[0])
+
+    def tocsr(self) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+    def tocsc(self) -> sp.csc_matrix:
+        return self.tocsr().tocsc()
+
+
+def csc_arrays(A: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column-wise ``(start, index, value)`` arrays of a matrix, for HiGHS.
+
+    ``A`` is a :class:`CompressedRows` (converted with numpy) or a scipy sparse matrix.
+    """
+    if isinstance(A, CompressedRows):
+        n_cols = A.shape[1]
+        row_of = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+        order = np.argsort(A.indices, kind="stable")
+        start = np.zeros(n_cols + 1, dtype=np.int64)
+        np.add.at(start, A.indices + 1, 1)
+        return np.cumsum(start), row_of[order], A.data[order]
+    csc = A.tocsc()
+    return csc.indptr, csc.indices, csc.data
+
 
 Sense = Literal["min", "max"]
 
@@ -52,8 +125,9 @@ class LinearProgram:
         Direction of the objective.
     c : ndarray
         Objective coefficient of each column.
-    A : scipy.sparse.csr_matrix
-        Constraint matrix, one row per constraint.
+    A : CompressedRows or scipy.sparse matrix
+        Constraint matrix, one row per constraint (``A @ x``, ``A.tocsr()``,
+        ``A.tocsc()`` work on both).
     row_lower, row_upper : ndarray
         Row bounds (``-inf``/``inf`` where open; equal for an equation).
     col_lower, col_upper : ndarray
@@ -69,7 +143,7 @@ class LinearProgram:
     name: str
     sense: Sense
     c: np.ndarray
-    A: sp.csr_matrix
+    A: Any
     row_lower: np.ndarray
     row_upper: np.ndarray
     col_lower: np.ndarray
@@ -149,8 +223,7 @@ class LinearProgram:
                 upper.append(np.inf)
             names.append(cname)
         m = len(names)
-        A = sp.csr_matrix((vals, (rows, cols)), shape=(m, n))
-        A.sum_duplicates()
+        A = CompressedRows.from_coo(rows, cols, vals, (m, n))
         col_lower = np.array([-np.inf if v.lowBound is None else v.lowBound for v in variables])
         col_upper = np.array([np.inf if v.upBound is None else v.upBound for v in variables])
         integrality = np.array([v.cat == pulp.LpInteger for v in variables], dtype=bool)
