@@ -41,7 +41,7 @@ def asset_files(
             files[f"{fig.key}.svg"] = svg[fig.key]
             files[f"{fig.key}.png"] = render_png(fig.figure, fig.key)
     files["report_data.json"] = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    files[MANIFEST] = json.dumps({"files": sorted(files)}, indent=2) + "\n"
+    files[MANIFEST] = json.dumps({"files": sorted([*files, MANIFEST])}, indent=2) + "\n"
     return files
 
 

@@ -241,6 +241,10 @@ def chart_series_by_scenario(
                     labels.append(lab)
         fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels) or 1))
         axes[-1].set_xlabel("day" if not dates else "date")
+        if dates:
+            for label in axes[-1].get_xticklabels():
+                label.set_rotation(30)
+                label.set_horizontalalignment("right")
     return fig
 
 
@@ -262,5 +266,5 @@ def chart_backtest(flat: pd.DataFrame, *, ylabel: str = "m3 per period") -> Figu
         ax.set_xticks(x[::step], periods[::step], rotation=30, ha="right")
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0)
-        ax.legend(loc="upper right")
+        ax.legend(loc="best")
     return fig

@@ -59,7 +59,10 @@ def timeline_section(ctx: ReportContext) -> Section | None:
                                 style="warning"))
     data: dict[str, Any] = {}
     dates = {r.name: day_axis(r.timeline) for r in runs}
-    dated = any(isinstance(v, pd.Timestamp) for m in dates.values() for v in m.values())
+    # dates on the x axis only when every run has them (else day numbers for all)
+    dated = bool(dates) and all(
+        m and all(isinstance(v, pd.Timestamp) for v in m.values()) for m in dates.values()
+    )
     depots = [str(n) for n in ctx.net.nodes.index[ctx.net.nodes["kind"] == "depot"]]
     if ctx.destination not in depots:
         depots.append(ctx.destination)
