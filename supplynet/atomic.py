@@ -270,9 +270,7 @@ def _symlink_replace(target: str, at: Path, staging: Path) -> None:
     tmp.replace(at)
 
 
-def _write_set(
-    folder: Path, files: Mapping[str, str | bytes], replaces: tuple[str, ...]
-) -> None:
+def _write_set(folder: Path, files: Mapping[str, str | bytes], replaces: tuple[str, ...]) -> None:
     stale = {
         p.name
         for pattern in replaces

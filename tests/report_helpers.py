@@ -145,8 +145,14 @@ class TimelineDouble:
                     }
                     for c in self.classes:
                         rows.append(
-                            {"day": day, "node_id": node, "demand_class": c, "product": product,
-                             "issued_m3": issued[c], "unmet_m3": unmet[c]}
+                            {
+                                "day": day,
+                                "node_id": node,
+                                "demand_class": c,
+                                "product": product,
+                                "issued_m3": issued[c],
+                                "unmet_m3": unmet[c],
+                            }
                         )
                     rows.append(
                         {

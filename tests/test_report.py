@@ -102,7 +102,10 @@ def test_summary_figures_equal_fresh_results(examples: dict[str, Any], fresh: di
 def test_map_marks_what_each_scenario_changes(examples: dict[str, Any], fresh: dict[str, Any]):
     maps = examples["page"].data["sections"]["map"]["maps"]
     assert maps["baseline"] == {
-        "blocked_roads": [], "limited_roads": [], "closed_nodes": [], "limited_nodes": [],
+        "blocked_roads": [],
+        "limited_roads": [],
+        "closed_nodes": [],
+        "limited_nodes": [],
         "areas": 0,
     }
     blockade = sn.Scenario.from_file("examples/scenarios/blockade_2025.toml")
@@ -170,8 +173,13 @@ def test_what_was_assumed(examples: dict[str, Any]) -> None:
     assert data["versions"]["supplynet"] == sn.__version__
     assert data["versions"]["highspy (HiGHS)"]
     text = examples["report"].path.read_text(encoding="utf-8")
-    for needle in ("OpenStreetMap contributors", "Natural Earth", "data/SOURCES.md", "tanker_m3",
-                   "capacity_limits_m3_day: kidira_diboli=600"):
+    for needle in (
+        "OpenStreetMap contributors",
+        "Natural Earth",
+        "data/SOURCES.md",
+        "tanker_m3",
+        "capacity_limits_m3_day: kidira_diboli=600",
+    ):
         assert needle in text
 
 
@@ -232,8 +240,12 @@ def test_failed_scenarios_are_reported_with_their_reason(
     def least_cost(net: sn.Network, scenario: Any, **kwargs: Any) -> sn.SupplyResult:
         result = real(net, scenario, **kwargs)
         if scenario.name == "infeasible":  # a solver that gives up on this one
-            return sn.SupplyResult(status=Status.INFEASIBLE, scenario=scenario.name,
-                                   solver=result.solver, solve_time_s=0.0)
+            return sn.SupplyResult(
+                status=Status.INFEASIBLE,
+                scenario=scenario.name,
+                solver=result.solver,
+                solve_time_s=0.0,
+            )
         return result
 
     monkeypatch.setattr(sn.report.runs, "least_cost_supply", least_cost)
@@ -263,7 +275,8 @@ def test_results_given_are_reported_without_solving_again(
     calls: list[str] = []
     real = sn.report.runs.max_throughput
     monkeypatch.setattr(
-        sn.report.runs, "max_throughput",
+        sn.report.runs,
+        "max_throughput",
         lambda n, s, *a, **k: calls.append(s.name) or real(n, s, *a, **k),
     )
     report = sn.build_report([flow, supply], tmp_path / "r.html", network=net)
@@ -277,8 +290,11 @@ def test_results_given_are_reported_without_solving_again(
 def test_unwritable_path_is_a_one_line_error_before_any_solve(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sn.report.runs, "max_throughput",
-                        lambda *a, **k: pytest.fail("solved before checking the path"))
+    monkeypatch.setattr(
+        sn.report.runs,
+        "max_throughput",
+        lambda *a, **k: pytest.fail("solved before checking the path"),
+    )
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")
     for bad, arg in (
@@ -336,8 +352,9 @@ def test_unknown_item_and_destination(tmp_path: Path) -> None:
 
 
 def test_names_from_files_are_escaped(tmp_path: Path) -> None:
-    sc = sn.Scenario(name="<script>x</script>", description='"quoted" & <b>bold</b>',
-                     blocked_nodes=["conakry"])
+    sc = sn.Scenario(
+        name="<script>x</script>", description='"quoted" & <b>bold</b>', blocked_nodes=["conakry"]
+    )
     report = sn.build_report([sc], tmp_path / "r.html")
     text = report.path.read_text(encoding="utf-8")
     assert "<script>x</script>" not in text and "<b>bold</b>" not in text

@@ -31,11 +31,16 @@ def test_reading_the_timeline_tables() -> None:
     expected = classes.groupby(level="demand_class")["unmet_m3"].sum()
     assert short.sum().to_dict() == pytest.approx(expected.to_dict())
     cover = timelines.node_cover(tl, "bamako")
-    assert cover == {"days_of_cover": 5.0, "first_stockout_day": 6.0,
-                     "shortfall_m3": float(expected.sum())}
+    assert cover == {
+        "days_of_cover": 5.0,
+        "first_stockout_day": 6.0,
+        "shortfall_m3": float(expected.sum()),
+    }
     assert timelines.total_shortfall(tl) == pytest.approx(float(expected.sum()))
-    assert timelines.node_cover(tl, "kayes")["days_of_cover"] != timelines.node_cover(
-        tl, "kayes")["days_of_cover"]  # NaN: not in the table
+    assert (
+        timelines.node_cover(tl, "kayes")["days_of_cover"]
+        != timelines.node_cover(tl, "kayes")["days_of_cover"]
+    )  # NaN: not in the table
 
 
 def test_timeline_without_total_rows_adds_up_classes() -> None:
@@ -53,9 +58,7 @@ def test_timeline_without_total_rows_adds_up_classes() -> None:
     NoTotals.daily = daily  # type: ignore[attr-defined]
     stock = timelines.depot_stock(NoTotals, ["bamako"])
     assert (stock == 500.0).all().all()
-    assert timelines.class_shortfall(NoTotals).sum().sum() == pytest.approx(
-        daily["unmet_m3"].sum()
-    )
+    assert timelines.class_shortfall(NoTotals).sum().sum() == pytest.approx(daily["unmet_m3"].sum())
 
 
 def test_bad_timeline_shape_names_the_table() -> None:
@@ -76,8 +79,7 @@ def with_timelines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("timeline")
     doubles = {
         "baseline": TimelineDouble("baseline", days=10, stock_drop_m3_day=40.0),
-        "blockade_2025": TimelineDouble("blockade_2025", days=10,
-                                        start_date=dt.date(2025, 9, 3)),
+        "blockade_2025": TimelineDouble("blockade_2025", days=10, start_date=dt.date(2025, 9, 3)),
     }
     report = sn.build_report(
         [BLOCKADE, *doubles.values()],
@@ -92,8 +94,12 @@ def with_timelines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_timeline_sections_show_the_timeline(with_timelines: dict[str, Any]) -> None:
     report, page, doubles = (with_timelines[k] for k in ("report", "page", "doubles"))
     assert report.sections == ["summary", "map", "flows", "timeline", "backtest", "assumptions"]
-    for key in ("chart_depot_stock", "chart_corridor_arrivals", "chart_class_shortfall",
-                "chart_backtest_1"):
+    for key in (
+        "chart_depot_stock",
+        "chart_corridor_arrivals",
+        "chart_class_shortfall",
+        "chart_backtest_1",
+    ):
         assert key in page.figures
     data = page.data["sections"]["timeline"]
     for name, tl in doubles.items():
@@ -103,8 +109,14 @@ def test_timeline_sections_show_the_timeline(with_timelines: dict[str, Any]) -> 
         }
         arrivals = tl.corridors["arrivals_m3"].groupby(level="corridor").sum()
         for corridor, total in arrivals.items():
-            cell = [c for c in page.cells if c["table"] == "corridor_totals" and c["row"] == name
-                    and c["key"] == "arrivals_m3" and float(c["value"]) == total]
+            cell = [
+                c
+                for c in page.cells
+                if c["table"] == "corridor_totals"
+                and c["row"] == name
+                and c["key"] == "arrivals_m3"
+                and float(c["value"]) == total
+            ]
             assert cell, (name, corridor)
         classes = tl.daily.drop(index="all", level="demand_class")
         expected = classes.groupby(level="demand_class")["unmet_m3"].sum()
@@ -118,9 +130,7 @@ def test_summary_has_days_of_cover_and_first_stockout(with_timelines: dict[str, 
         cover = timelines.node_cover(tl, "bamako")
         assert rows[name]["days_of_cover"] == cover["days_of_cover"]
         assert rows[name]["first_stockout_day"] == cover["first_stockout_day"]
-        assert rows[name]["horizon_shortfall_m3"] == pytest.approx(
-            timelines.total_shortfall(tl)
-        )
+        assert rows[name]["horizon_shortfall_m3"] == pytest.approx(timelines.total_shortfall(tl))
         cell = page.cell("summary", name, "first_stockout_day")
         assert cell["text"] == "6"
     md = (with_timelines["out"] / "r.md").read_text(encoding="utf-8")

@@ -225,9 +225,15 @@ def build_report(
         _check_file(md_path, "Markdown report")
     if assets_dir is not None:
         if assets_dir.exists() and not assets_dir.is_dir():
-            raise DataError(f"{assets_dir}: --assets must be a folder, and a file of that name exists")
+            raise DataError(
+                f"{assets_dir}: --assets must be a folder, and a file of that name exists"
+            )
         _check_folder(assets_dir, assets_dir)
-    net = network if isinstance(network, Network) else load_network(network)
+    net = (
+        network
+        if isinstance(network, Network)
+        else load_network(None if network is None else Path(network))
+    )
     target = net.node_id(destination)
     runs = collect_runs(
         scenarios_or_results,
@@ -253,9 +259,7 @@ def build_report(
     )
     sections = _sections(ctx)
     logger.info("Report sections: %s", ", ".join(s.key for s in sections))
-    documents = {
-        f.key: render_svg(f.figure, f.key) for s in sections for f in s.figures
-    }
+    documents = {f.key: render_svg(f.figure, f.key) for s in sections for f in s.figures}
     svg = {key: inline_svg(text) for key, text in documents.items()}
     data = plain(
         {

@@ -40,7 +40,8 @@ def _raw_value(value: Any) -> str:
     return str(value)
 
 
-def _row_failed(table: Table, row: Sequence[tuple[Any, Any, str]]) -> bool:
+def _row_failed(_table: Table, row: Sequence[tuple[Any, Any, str]]) -> bool:
+    """Whether the row is a failed scenario's (its ``status`` cell says so)."""
     return any(c.field == "status" and str(raw).startswith("failed") for c, raw, _ in row)
 
 

@@ -45,8 +45,12 @@ _KINDS = {  # kind -> (marker, face, size, label)
 _LABELLED = ("port", "border", "depot", "demand")
 _PRIORITY = {"port": 0, "border": 1, "depot": 2, "demand": 3}
 #: label offsets tried in turn (points): right-above, right-below, left-above, left-below
-_OFFSETS = ((4, 2, "left", "bottom"), (4, -2, "left", "top"), (-4, 2, "right", "bottom"),
-            (-4, -2, "right", "top"))
+_OFFSETS = (
+    (4, 2, "left", "bottom"),
+    (4, -2, "left", "top"),
+    (-4, 2, "right", "bottom"),
+    (-4, -2, "right", "top"),
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ class MapChanges:
         closed: set[str] = set()
         reduced: set[str] = set()
         for row in changes.itertuples(index=False):
-            after, before = float(row.after_m3_day), float(row.before_m3_day)
+            after, before = float(row.after_m3_day), float(row.before_m3_day)  # type: ignore[arg-type]
             if row.type == "edge":
                 road = str(net.edge_data(str(row.element)).get("road_id", row.element))
                 (blocked if after <= 0 else limited if after < before else set()).add(road)
@@ -165,11 +169,19 @@ def _draw_countries(ax: Any, countries: Countries, view: BaseGeometry, home: str
             faces.append("#FBF3DF" if iso == home else "#F1F1EC")
         point = clipped.representative_point()
         if clipped.area > 1.5:
-            ax.text(point.x, point.y, name.upper(), fontsize=6.5, color="#A0A0A0",
-                    ha="center", va="center", style="italic", zorder=1)
+            ax.text(
+                point.x,
+                point.y,
+                name.upper(),
+                fontsize=6.5,
+                color="#A0A0A0",
+                ha="center",
+                va="center",
+                style="italic",
+                zorder=1,
+            )
     ax.add_collection(
-        PatchCollection(patches, facecolors=faces, edgecolors="#9A9A9A", linewidths=0.6,
-                        zorder=0)
+        PatchCollection(patches, facecolors=faces, edgecolors="#9A9A9A", linewidths=0.6, zorder=0)
     )
 
 
@@ -215,46 +227,87 @@ def draw_network_map(
         for area in changes.areas:
             for part in getattr(area, "geoms", [area]):
                 ax.add_patch(
-                    PolygonPatch(list(part.exterior.coords), closed=True, facecolor=_BLOCKED,
-                                 alpha=0.12, edgecolor=_BLOCKED, hatch="///", lw=0.8, zorder=2)
+                    PolygonPatch(
+                        list(part.exterior.coords),
+                        closed=True,
+                        facecolor=_BLOCKED,
+                        alpha=0.12,
+                        edgecolor=_BLOCKED,
+                        hatch="///",
+                        lw=0.8,
+                        zorder=2,
+                    )
                 )
-        ax.add_collection(LineCollection(list(roads["points"]), colors="#B9B9B9",
-                                         linewidths=0.7, zorder=3))
+        ax.add_collection(
+            LineCollection(list(roads["points"]), colors="#B9B9B9", linewidths=0.7, zorder=3)
+        )
         used = roads[roads["flow_m3_day"] > 1e-6]
         if len(used):
             widths = 0.8 + 5.4 * used["flow_m3_day"].to_numpy() / top
-            ax.add_collection(LineCollection(list(used["points"]), colors=_FLOW, alpha=0.85,
-                                             linewidths=widths, capstyle="round", zorder=4))
+            ax.add_collection(
+                LineCollection(
+                    list(used["points"]),
+                    colors=_FLOW,
+                    alpha=0.85,
+                    linewidths=widths,
+                    capstyle="round",
+                    zorder=4,
+                )
+            )
         for ids, colour, dash in (
             (changes.blocked_roads, _BLOCKED, (0, (3, 2))),
             (changes.limited_roads, _LIMITED, (0, (1, 1.5))),
         ):
-            lines = [roads.at[r, "points"] for r in sorted(ids) if r in roads.index]
+            lines: list[Any] = [roads.at[r, "points"] for r in sorted(ids) if r in roads.index]
             if lines:
-                ax.add_collection(LineCollection(lines, colors=colour, linewidths=2.2,
-                                                 linestyles=[dash], zorder=5))
+                ax.add_collection(
+                    LineCollection(
+                        lines, colors=colour, linewidths=2.2, linestyles=[dash], zorder=5
+                    )
+                )
         for kind, (marker, face, size, _) in _KINDS.items():
             sel = nodes[nodes["kind"] == kind]
             edges = [
-                _BLOCKED if n in changes.closed_nodes
-                else _LIMITED if n in changes.limited_nodes else "#222222"
+                _BLOCKED
+                if n in changes.closed_nodes
+                else _LIMITED
+                if n in changes.limited_nodes
+                else "#222222"
                 for n in sel.index
             ]
             faces = [
                 _BLOCKED if n in changes.closed_nodes and kind == "border" else face
                 for n in sel.index
             ]
-            ax.scatter(sel["lon"], sel["lat"], s=size, marker=marker, c=faces,
-                       edgecolors=edges, linewidths=[1.6 if e != "#222222" else 0.7
-                                                     for e in edges], zorder=6)
+            ax.scatter(
+                sel["lon"],
+                sel["lat"],
+                s=size,
+                marker=marker,
+                c=faces,
+                edgecolors=edges,
+                linewidths=[1.6 if e != "#222222" else 0.7 for e in edges],
+                zorder=6,
+            )
         others = nodes[~nodes["kind"].isin(list(_KINDS))]
         ax.scatter(others["lon"], others["lat"], s=4, c="#777777", zorder=6, linewidths=0)
         if destination in nodes.index:
-            ax.scatter([nodes.at[destination, "lon"]], [nodes.at[destination, "lat"]], s=180,
-                       marker="*", c="#FFD400", edgecolors="#222222", linewidths=0.8, zorder=7)
+            star = nodes.loc[[destination]]
+            ax.scatter(
+                star["lon"],
+                star["lat"],
+                s=180,
+                marker="*",
+                c="#FFD400",
+                edgecolors="#222222",
+                linewidths=0.8,
+                zorder=7,
+            )
         shown = nodes[nodes["kind"].isin(_LABELLED) | (nodes.index == destination)]
-        order = sorted(shown.index, key=lambda n: (n != destination, _PRIORITY.get(
-            str(shown.at[n, "kind"]), 9)))
+        order = sorted(
+            shown.index,
+            key=lambda n: (n != destination, _PRIORITY.get(str(shown.at[n, "kind"]), 9)),
+        )
         _place_labels(ax, shown.loc[order], destination, (west, south, east, north), 7.0)
         ax.set_xlim(west, east)
         ax.set_ylim(south, north)
@@ -265,9 +318,16 @@ def draw_network_map(
         for spine in ax.spines.values():
             spine.set_visible(True)
             spine.set_color("#BBBBBB")
-        ax.text(0.005, 0.005, f"Roads © OpenStreetMap contributors (ODbL); "
-                "country outlines: Natural Earth (public domain)",
-                transform=ax.transAxes, fontsize=5.5, color="#777777", va="bottom")
+        ax.text(
+            0.005,
+            0.005,
+            "Roads © OpenStreetMap contributors (ODbL); "
+            "country outlines: Natural Earth (public domain)",
+            transform=ax.transAxes,
+            fontsize=5.5,
+            color="#777777",
+            va="bottom",
+        )
         fig.legend(
             handles=_legend(top, changes, what),
             loc="outside lower center",
@@ -314,7 +374,9 @@ def _place_labels(
             candidate = (x0, y0, x0 + w, y0 + h)
             inside = west <= x0 and x0 + w <= east and south <= y0 and y0 + h <= north
             free = not any(
-                candidate[0] < b[2] and b[0] < candidate[2] and candidate[1] < b[3]
+                candidate[0] < b[2]
+                and b[0] < candidate[2]
+                and candidate[1] < b[3]
                 and b[1] < candidate[3]
                 for b in boxes
             )
@@ -328,10 +390,19 @@ def _place_labels(
             choice = (dx, dy, ha, va, (x - w, y, x, y + h))
         dx, dy, ha, va, placed = choice
         boxes.append(placed)
-        label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
-                            ha=ha, va=va, fontsize=size,
-                            fontweight="bold" if bold else "normal", color="#222222",
-                            zorder=8, annotation_clip=True)
+        label = ax.annotate(
+            text,
+            (x, y),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            fontsize=size,
+            fontweight="bold" if bold else "normal",
+            color="#222222",
+            zorder=8,
+            annotation_clip=True,
+        )
         label.set_in_layout(False)
 
 
@@ -339,20 +410,53 @@ def _legend(top: float, changes: MapChanges, what: str) -> list[Any]:
     handles: list[Any] = []
     for share in (0.25, 0.5, 1.0):
         value = top * share
-        handles.append(Line2D([], [], color=_FLOW, lw=0.8 + 5.4 * share,
-                              label=f"{value:,.0f} m3/day ({what})"))
+        handles.append(
+            Line2D([], [], color=_FLOW, lw=0.8 + 5.4 * share, label=f"{value:,.0f} m3/day ({what})")
+        )
     if changes.blocked_roads or changes.closed_nodes or changes.areas:
-        handles.append(Line2D([], [], color=_BLOCKED, lw=2.2, ls=(0, (3, 2)),
-                              label="blocked road / closed post"))
+        handles.append(
+            Line2D(
+                [], [], color=_BLOCKED, lw=2.2, ls=(0, (3, 2)), label="blocked road / closed post"
+            )
+        )
     if changes.limited_roads or changes.limited_nodes:
-        handles.append(Line2D([], [], color=_LIMITED, lw=2.2, ls=(0, (1, 1.5)),
-                              label="limited (escort, factor)"))
+        handles.append(
+            Line2D(
+                [], [], color=_LIMITED, lw=2.2, ls=(0, (1, 1.5)), label="limited (escort, factor)"
+            )
+        )
     if changes.areas:
-        handles.append(Patch(facecolor=_BLOCKED, alpha=0.15, hatch="///", edgecolor=_BLOCKED,
-                             label="scenario area"))
+        handles.append(
+            Patch(
+                facecolor=_BLOCKED,
+                alpha=0.15,
+                hatch="///",
+                edgecolor=_BLOCKED,
+                label="scenario area",
+            )
+        )
     for marker, face, _size, label in _KINDS.values():
-        handles.append(Line2D([], [], marker=marker, ls="", markerfacecolor=face,
-                              markeredgecolor="#222222", label=label))
-    handles.append(Line2D([], [], marker="*", ls="", markersize=11, markerfacecolor="#FFD400",
-                          markeredgecolor="#222222", label="destination"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=marker,
+                ls="",
+                markerfacecolor=face,
+                markeredgecolor="#222222",
+                label=label,
+            )
+        )
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="*",
+            ls="",
+            markersize=11,
+            markerfacecolor="#FFD400",
+            markeredgecolor="#222222",
+            label="destination",
+        )
+    )
     return handles

@@ -25,8 +25,12 @@ def _table(table: Table) -> list[str]:
         return []
     head = [_cell(c.label) for c in table.columns]
     align = ["---:" if c.kind in ("num", "pct") else "---" for c in table.columns]
-    lines = [f"**{_cell(table.title)}**", "", "| " + " | ".join(head) + " |",
-             "|" + "|".join(align) + "|"]
+    lines = [
+        f"**{_cell(table.title)}**",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join(align) + "|",
+    ]
     for row in table.rows():
         lines.append("| " + " | ".join(_cell(shown) for _, _, shown in row) + " |")
     notes = [table.caption] if table.caption else []
@@ -70,8 +74,12 @@ def render_markdown(
                 lines += _table(block)
             elif isinstance(block, Figure):
                 if link_base is not None:
-                    lines += [f"![{_cell(block.alt)}]({link_base}/{block.key}.svg)", "",
-                              f"*{_cell(block.title)}*", ""]
+                    lines += [
+                        f"![{_cell(block.alt)}]({link_base}/{block.key}.svg)",
+                        "",
+                        f"*{_cell(block.title)}*",
+                        "",
+                    ]
                 else:
                     lines += [f"*Figure: {_cell(block.title)} (in the HTML report).*", ""]
     return "\n".join(lines).rstrip() + "\n"

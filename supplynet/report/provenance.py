@@ -1,4 +1,4 @@
-""""What was assumed": everything needed to trace a report back and build it again.
+""" "What was assumed": everything needed to trace a report back and build it again.
 
 The report's date and command, the network's name, size, build metadata and a
 fingerprint of its tables, each scenario's file and SHA-256 and its settings, the
@@ -109,8 +109,9 @@ def _scenario_settings(run: Any) -> str:
     parts = []
     for key, value in values.items():
         if isinstance(value, dict):
-            shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                              for k, v in value.items())
+            shown = ", ".join(
+                f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in value.items()
+            )
         elif isinstance(value, list):
             shown = ", ".join(map(str, value))
         else:
@@ -173,12 +174,18 @@ def assumptions_section(ctx: ReportContext) -> Section:
     facts = [
         ("built", ctx.created.strftime("%Y-%m-%d %H:%M UTC")),
         ("command", ctx.command or "–"),
-        ("network", f"{net.name} ({summary['nodes']} nodes, {summary['arcs']} arcs, "
-                    f"{summary['roads']} roads, {summary['corridors']} corridors, "
-                    f"{summary['road_km']:,.0f} road km)"),
+        (
+            "network",
+            f"{net.name} ({summary['nodes']} nodes, {summary['arcs']} arcs, "
+            f"{summary['roads']} roads, {summary['corridors']} corridors, "
+            f"{summary['road_km']:,.0f} road km)",
+        ),
         ("network fingerprint", f"sha256 {fingerprint}"),
         ("destination", f"{ctx.destination_name} ({ctx.destination})"),
-        ("solver", f"{_solvers(ctx)}; HiGHS {versions['highspy (HiGHS)']}, PuLP {versions['PuLP']}"),
+        (
+            "solver",
+            f"{_solvers(ctx)}; HiGHS {versions['highspy (HiGHS)']}, PuLP {versions['PuLP']}",
+        ),
     ]
     for key, value in metadata_items.items():
         text = str(value)

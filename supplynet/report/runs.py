@@ -174,8 +174,13 @@ def _from_item(item: Any) -> ScenarioRun:
     try:
         sc = Scenario.from_file(path)
     except SupplynetError as exc:
-        return ScenarioRun(name=path.stem or str(path), source=str(path), sha256=digest,
-                           hashed=f"file {path}" if digest else "", error=_reason(exc))
+        return ScenarioRun(
+            name=path.stem or str(path),
+            source=str(path),
+            sha256=digest,
+            hashed=f"file {path}" if digest else "",
+            error=_reason(exc),
+        )
     return ScenarioRun(
         name=sc.name,
         scenario=sc,
@@ -344,8 +349,7 @@ def _vulnerability(run: ScenarioRun, net: Network, destination: str) -> None:
             base = run.criticality.baseline.get("remaining_m3_day", 0.0)
             if base > 0:
                 run.worst_cuts = [
-                    interdict(net, run.scenario, destination, budget=b)
-                    for b in WORST_CUT_BUDGETS
+                    interdict(net, run.scenario, destination, budget=b) for b in WORST_CUT_BUDGETS
                 ]
     except SupplynetError as exc:
         logger.warning("criticality of %s failed: %s", run.name, _reason(exc))

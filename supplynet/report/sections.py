@@ -97,9 +97,7 @@ def run_figures(run: ScenarioRun, ctx: ReportContext) -> dict[str, Any]:
             figures.update(
                 destination_demand_m3_day=float(row["demand_m3_day"]),
                 destination_shortfall_m3_day=float(row["shortfall_m3_day"]),
-                destination_stock_m3=float(row["stock_m3"])
-                if pd.notna(row["stock_m3"])
-                else nan,
+                destination_stock_m3=float(row["stock_m3"]) if pd.notna(row["stock_m3"]) else nan,
                 destination_stock_days=float(row["stock_days_at_shortfall"]),
             )
     if run.timeline_ok:
@@ -163,11 +161,10 @@ def summary_section(ctx: ReportContext) -> Section:
     ]
     for f in figures:
         if f["status"] == "failed":
-            blocks.append(Paragraph(f"Scenario {f['scenario']!r} failed: {f['error']}",
-                                    style="warning"))
-    blocks.append(
-        Facts([(f["scenario"], _headline(f, ctx, ctx.days)) for f in figures])
-    )
+            blocks.append(
+                Paragraph(f"Scenario {f['scenario']!r} failed: {f['error']}", style="warning")
+            )
+    blocks.append(Facts([(f["scenario"], _headline(f, ctx, ctx.days)) for f in figures]))
     frame = pd.DataFrame(figures)
     columns = [
         Column("scenario", "scenario", "text"),
@@ -340,8 +337,9 @@ def flows_section(ctx: ReportContext) -> Section | None:
                 )
             )
             table = entries.reset_index(names="border_post")
-            table.insert(1, "name", [str(names.get(i, i)) if names is not None else i
-                                     for i in entries.index])
+            table.insert(
+                1, "name", [str(names.get(i, i)) if names is not None else i for i in entries.index]
+            )
             blocks.append(
                 Table(
                     key="border_posts",
@@ -381,15 +379,18 @@ def flows_section(ctx: ReportContext) -> Section | None:
             table = shown.reset_index(names="node_id")
             table.insert(1, "name", list(labelled.index))
             if demand is not None:
-                table.insert(2, "demand_m3_day", [float(demand.get(i, math.nan))
-                                                  for i in shown.index])
+                table.insert(
+                    2, "demand_m3_day", [float(demand.get(i, math.nan)) for i in shown.index]
+                )
             blocks.append(
                 Table(
                     key="shortfall_by_node",
                     title="Shortfall by demand node, m3/day (least cost)",
                     frame=table,
-                    columns=[Column("name", "demand node", "text"),
-                             Column("demand_m3_day", "demand (baseline)")]
+                    columns=[
+                        Column("name", "demand node", "text"),
+                        Column("demand_m3_day", "demand (baseline)"),
+                    ]
                     + [Column(r.name, r.name) for r in supply_runs],
                     data_keys={r.name: f"shortfall:{r.name}" for r in supply_runs},
                     row_key="node_id",
@@ -422,8 +423,18 @@ def criticality_section(ctx: ReportContext) -> Section | None:
             continue
         top = crit.table.head(TOP_CRITICAL).reset_index()
         data["ranking"][run.name] = plain(
-            top[[c for c in ("element", "loss_m3_day", "remaining_m3_day",
-                             "shortfall_increase_m3_day") if c in top]].to_dict("records")
+            top[
+                [
+                    c
+                    for c in (
+                        "element",
+                        "loss_m3_day",
+                        "remaining_m3_day",
+                        "shortfall_increase_m3_day",
+                    )
+                    if c in top
+                ]
+            ].to_dict("records")
         )
         slug = _slug(run.name)
         if "loss_m3_day" in top and float(top["loss_m3_day"].max() or 0) > 0:
@@ -433,7 +444,8 @@ def criticality_section(ctx: ReportContext) -> Section | None:
                     key=f"chart_criticality_{slug}",
                     title=f"{run.name}: most critical elements (fuel lost at {dest}, m3/day)",
                     figure=chart_criticality(
-                        top.set_index(pd.Index(labels)), value="loss_m3_day",
+                        top.set_index(pd.Index(labels)),
+                        value="loss_m3_day",
                         xlabel=f"m3/day lost at {dest} when cut",
                     ),
                     alt=f"Bar chart of the {len(top)} most critical elements under {run.name}",

@@ -31,8 +31,9 @@ def _long(frames: dict[str, pd.DataFrame], column: str, value: str) -> pd.DataFr
     """Day-by-column tables of several scenarios as one long table."""
     parts = []
     for name, frame in frames.items():
-        long = frame.rename_axis(index="day", columns=column).stack().rename(value)
-        parts.append(long.reset_index().assign(scenario=name))
+        stacked = frame.rename_axis(index="day", columns=column).stack()
+        long = pd.DataFrame({value: stacked}).reset_index()
+        parts.append(long.assign(scenario=name))
     if not parts:
         return pd.DataFrame(columns=["scenario", "day", column, value])
     out = pd.concat(parts, ignore_index=True)
@@ -45,8 +46,7 @@ def timeline_section(ctx: ReportContext) -> Section | None:
     failed = [r for r in ctx.solved if r.timeline_error]
     if not runs and not failed:
         return None
-    horizon = ctx.days or max((int(getattr(r.timeline, "days", 0) or 0) for r in runs),
-                              default=0)
+    horizon = ctx.days or max((int(getattr(r.timeline, "days", 0) or 0) for r in runs), default=0)
     blocks: list[Any] = [
         Paragraph(
             f"The multi-day model: fuel dispatched, in transit and arriving day by day over "
@@ -55,8 +55,11 @@ def timeline_section(ctx: ReportContext) -> Section | None:
         )
     ]
     for run in failed:
-        blocks.append(Paragraph(f"The multi-day run of {run.name!r} failed: {run.timeline_error}",
-                                style="warning"))
+        blocks.append(
+            Paragraph(
+                f"The multi-day run of {run.name!r} failed: {run.timeline_error}", style="warning"
+            )
+        )
     data: dict[str, Any] = {}
     dates = {r.name: day_axis(r.timeline) for r in runs}
     # dates on the x axis only when every run has them (else day numbers for all)
@@ -67,8 +70,10 @@ def timeline_section(ctx: ReportContext) -> Section | None:
     if ctx.destination not in depots:
         depots.append(ctx.destination)
     in_mali = [
-        n for n in depots if ctx.net.graph.nodes[n].get("country") == ctx.net.graph.nodes[
-            ctx.destination].get("country")
+        n
+        for n in depots
+        if ctx.net.graph.nodes[n].get("country")
+        == ctx.net.graph.nodes[ctx.destination].get("country")
     ]
     stock = {r.name: s for r in runs if (s := depot_stock(r.timeline, in_mali)) is not None}
     if stock:
@@ -77,8 +82,9 @@ def timeline_section(ctx: ReportContext) -> Section | None:
             Figure(
                 key="chart_depot_stock",
                 title=f"Depot stock by day ({where}), m3",
-                figure=chart_series_by_scenario(stock, ylabel="m3 in stock",
-                                                dates=dates if dated else None),
+                figure=chart_series_by_scenario(
+                    stock, ylabel="m3 in stock", dates=dates if dated else None
+                ),
                 alt=f"Line charts of the end-of-day stock at {where} per product, one panel "
                 "per scenario",
             )
@@ -130,8 +136,9 @@ def timeline_section(ctx: ReportContext) -> Section | None:
             Figure(
                 key="chart_corridor_arrivals",
                 title="Arrivals by corridor, m3/day",
-                figure=chart_series_by_scenario(arrivals, ylabel="m3/day", kind="area",
-                                                dates=dates if dated else None),
+                figure=chart_series_by_scenario(
+                    arrivals, ylabel="m3/day", kind="area", dates=dates if dated else None
+                ),
                 alt="Stacked area charts of the fuel arriving by corridor each day, one panel "
                 "per scenario",
             )
@@ -162,10 +169,15 @@ def timeline_section(ctx: ReportContext) -> Section | None:
                 key="corridor_totals",
                 title=f"By corridor over {horizon or 'the'} days, m3",
                 frame=frame,
-                columns=[Column("scenario", "scenario", "text"),
-                         Column("corridor", "corridor", "id")]
-                + [Column(c, c.removesuffix("_m3").replace("_", " ")) for c in
-                   ("dispatch_m3", "arrivals_m3", "lost_m3") if c in frame],
+                columns=[
+                    Column("scenario", "scenario", "text"),
+                    Column("corridor", "corridor", "id"),
+                ]
+                + [
+                    Column(c, c.removesuffix("_m3").replace("_", " "))
+                    for c in ("dispatch_m3", "arrivals_m3", "lost_m3")
+                    if c in frame
+                ],
                 data_keys={c: c for c in ("dispatch_m3", "arrivals_m3", "lost_m3") if c in frame},
                 row_key="scenario",
             )
@@ -186,8 +198,9 @@ def timeline_section(ctx: ReportContext) -> Section | None:
             Figure(
                 key="chart_class_shortfall",
                 title="Unmet demand by demand class, m3/day",
-                figure=chart_series_by_scenario(short, ylabel="unmet m3/day", kind="area",
-                                                dates=dates if dated else None),
+                figure=chart_series_by_scenario(
+                    short, ylabel="unmet m3/day", kind="area", dates=dates if dated else None
+                ),
                 alt="Stacked area charts of the unmet demand each day by demand class, one "
                 "panel per scenario",
             )
@@ -222,14 +235,18 @@ def timeline_section(ctx: ReportContext) -> Section | None:
                     title=f"{run.name}: fuel balance over the horizon, m3",
                     frame=table,
                     columns=[
-                        Column(str(c), str(c).replace("_m3", "").replace("_", " "),
-                               "num" if pd.api.types.is_numeric_dtype(table[c]) else "text")
+                        Column(
+                            str(c),
+                            str(c).replace("_m3", "").replace("_", " "),
+                            "num" if pd.api.types.is_numeric_dtype(table[c]) else "text",
+                        )
                         for c in table.columns
                     ],
                 )
             )
-    return Section("timeline", f"Day by day ({horizon} days)" if horizon else "Day by day",
-                   blocks, data=data)
+    return Section(
+        "timeline", f"Day by day ({horizon} days)" if horizon else "Day by day", blocks, data=data
+    )
 
 
 def backtest_section(ctx: ReportContext) -> Section | None:
@@ -248,8 +265,10 @@ def backtest_section(ctx: ReportContext) -> Section | None:
     data: dict[str, Any] = {}
     for i, item in enumerate(items):
         flat = backtest_table(item)
-        name = str(getattr(item, "scenario", "") or (flat["scenario"].iloc[0]
-                   if "scenario" in flat else f"back-test {i + 1}"))
+        name = str(
+            getattr(item, "scenario", "")
+            or (flat["scenario"].iloc[0] if "scenario" in flat else f"back-test {i + 1}")
+        )
         low, high = flat["reported_low_m3"], flat["reported_high_m3"]
         inside = (flat["simulated_m3"] >= low) & (flat["simulated_m3"] <= high)
         flat = flat.assign(
@@ -283,8 +302,11 @@ def backtest_section(ctx: ReportContext) -> Section | None:
                 frame=flat,
                 columns=columns,
                 caption=f"{int(inside.sum())} of {len(flat)} periods within the reported range",
-                data_keys={"simulated_m3": "simulated_m3", "reported_low_m3": "reported_low_m3",
-                           "reported_high_m3": "reported_high_m3"},
+                data_keys={
+                    "simulated_m3": "simulated_m3",
+                    "reported_low_m3": "reported_low_m3",
+                    "reported_high_m3": "reported_high_m3",
+                },
                 row_key="period",
             )
         )

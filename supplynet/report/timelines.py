@@ -118,9 +118,7 @@ def depot_stock(timeline: Any, depots: list[str]) -> pd.DataFrame | None:
     if (products["cls"] == ALL).any():
         per_node = products[products["cls"] == ALL]
     else:  # the stock is the node's: read it once per day, node and product
-        per_node = products.dropna(subset=["stock_m3"]).drop_duplicates(
-            ["day", "node", "product"]
-        )
+        per_node = products.dropna(subset=["stock_m3"]).drop_duplicates(["day", "node", "product"])
     table = per_node.pivot_table(
         index="day", columns="product", values="stock_m3", aggfunc="sum", sort=True
     )
@@ -178,8 +176,8 @@ def node_cover(timeline: Any, node: str) -> dict[str, float]:
     keys = ("days_of_cover", "first_stockout_day", "shortfall_m3")
     if totals is None or node not in totals.index:
         return dict.fromkeys(keys, math.nan)
-    row = totals.loc[node]
-    return {k: float(row[k]) if k in row and pd.notna(row[k]) else math.nan for k in keys}
+    row: dict[Any, Any] = totals.loc[node].to_dict()
+    return {k: float(row[k]) if pd.notna(row.get(k)) else math.nan for k in keys}
 
 
 def total_shortfall(timeline: Any) -> float:
