@@ -114,6 +114,12 @@ def render_png(fig: Figure, key: str, *, dpi: int = 150) -> bytes:
     return buf.getvalue()
 
 
+def _ncols(labels: Sequence[str], room_chars: int = 64) -> int:
+    """Legend columns that fit the chart's width (labels at 8 pt)."""
+    widest = max((len(str(t)) for t in labels), default=1) + 4
+    return max(1, min(len(labels), room_chars // widest, 4))
+
+
 def _label_bars(ax: Any, bars: Any, values: Any, fmt: str = "{:,.0f}") -> None:
     for bar, value in zip(bars, values, strict=True):
         if np.isfinite(value):
@@ -151,7 +157,7 @@ def chart_delivered(
         top = max([v for v in [*delivered, *references.values()] if np.isfinite(v)] + [1.0])
         ax.set_xlim(0, top * 1.15)
         if references:
-            ax.legend(loc="lower right")
+            fig.legend(loc="outside lower center", ncols=_ncols(list(references)))
     return fig
 
 
@@ -181,7 +187,7 @@ def chart_by_category(
         ax.set_xlabel(xlabel)
         ax.grid(axis="y", visible=False)
         ax.set_xlim(left=0)
-        ax.legend(loc="lower right")
+        fig.legend(loc="outside lower center", ncols=_ncols([str(c) for c in table.columns]))
     return fig
 
 
@@ -248,7 +254,7 @@ def chart_series_by_scenario(
                 if lab not in labels:
                     handles.append(h)
                     labels.append(lab)
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels) or 1))
+        fig.legend(handles, labels, loc="outside lower center", ncols=_ncols(labels))
         axes[-1].set_xlabel("day" if not dates else "date")
         if dates:
             for label in axes[-1].get_xticklabels():
