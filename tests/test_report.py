@@ -362,3 +362,13 @@ def test_names_from_files_are_escaped(tmp_path: Path) -> None:
     assert read_page(report.path).data["sections"]["summary"]["scenarios"][1]["scenario"] == (
         "<script>x</script>"
     )
+
+
+def test_scenarios_whose_names_make_the_same_file_name(tmp_path: Path) -> None:
+    a = sn.Scenario(name="no-dakar", blocked_nodes=["dakar"])
+    b = sn.Scenario(name="no_dakar", blocked_nodes=["dakar"], demand_factor=0.5)
+    report = sn.build_report([a, b], tmp_path / "r.html", assets=tmp_path / "assets")
+    page = read_page(report.path)
+    assert {"map_no_dakar", "map_no_dakar_2"} <= set(page.figures)
+    assert (tmp_path / "assets" / "map_no_dakar_2.svg").is_file()
+    assert (tmp_path / "assets" / "changes_no_dakar_2.csv").is_file()

@@ -9,6 +9,7 @@ what was assumed (data sources, solver and versions, scenario file hashes, netwo
 Modules, one per concern: :mod:`~supplynet.report.runs` (what is reported, solved),
 :mod:`~supplynet.report.context`, :mod:`~supplynet.report.blocks` (sections, tables,
 figures), :mod:`~supplynet.report.sections` (steady state),
+:mod:`~supplynet.report.vulnerability` (criticality and worst cuts),
 :mod:`~supplynet.report.timelines` and :mod:`~supplynet.report.timeline_sections` (the
 multi-day model and the back-test), :mod:`~supplynet.report.provenance` ("what was
 assumed"), :mod:`~supplynet.report.figures` and :mod:`~supplynet.report.maps`

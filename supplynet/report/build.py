@@ -3,7 +3,8 @@
 The stages, one INFO line each: check the output paths (before any solve, so a bad path
 costs nothing), solve the runs (:mod:`~supplynet.report.runs`), build the sections that
 have their inputs (:mod:`~supplynet.report.sections`,
-:mod:`~supplynet.report.timeline_sections`, :mod:`~supplynet.report.provenance`), render
+:mod:`~supplynet.report.vulnerability`, :mod:`~supplynet.report.timeline_sections`,
+:mod:`~supplynet.report.provenance`), render
 the figures once to SVG, then the page (:mod:`~supplynet.report.html`), the Markdown
 (:mod:`~supplynet.report.markdown`) and the assets (:mod:`~supplynet.report.assets`), and
 write them: each file appears whole or not at all (:func:`supplynet.atomic.atomic_file`,
@@ -13,6 +14,7 @@ when anything fails.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -29,7 +31,7 @@ from supplynet.datasets import load_network
 from supplynet.errors import DataError, SupplynetError
 from supplynet.network import Network
 from supplynet.report.assets import asset_files, write_assets
-from supplynet.report.blocks import Section, plain
+from supplynet.report.blocks import Figure, Section, Table, plain
 from supplynet.report.context import ReportContext
 from supplynet.report.figures import inline_svg, render_svg
 from supplynet.report.html import render_html
@@ -37,13 +39,9 @@ from supplynet.report.maps import load_countries
 from supplynet.report.markdown import render_markdown
 from supplynet.report.provenance import assumptions_section
 from supplynet.report.runs import Progress, collect_runs
-from supplynet.report.sections import (
-    criticality_section,
-    flows_section,
-    map_section,
-    summary_section,
-)
+from supplynet.report.sections import flows_section, map_section, summary_section
 from supplynet.report.timeline_sections import backtest_section, timeline_section
+from supplynet.report.vulnerability import criticality_section
 
 __all__ = ["MAX_DAYS", "Report", "build_report", "check_days", "multi_day_model"]
 
@@ -342,4 +340,22 @@ def _sections(ctx: ReportContext) -> list[Section]:
         criticality_section(ctx),
         assumptions_section(ctx),
     ]
-    return [s for s in built if s is not None]
+    sections = [s for s in built if s is not None]
+    _unique_keys(sections)
+    return sections
+
+
+def _unique_keys(sections: list[Section]) -> None:
+    """Give every table and figure its own key (file name, anchor, SVG id salt): two
+    scenario names can make the same key (``no-dakar``, ``no_dakar``)."""
+    seen: set[str] = set()
+    for section in sections:
+        for i, block in enumerate(section.blocks):
+            if not isinstance(block, Table | Figure):
+                continue
+            key, n = block.key, 2
+            while key in seen:
+                key, n = f"{block.key}_{n}", n + 1
+            seen.add(key)
+            if key != block.key:
+                section.blocks[i] = dataclasses.replace(block, key=key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from supplynet.network import Network
@@ -45,7 +45,6 @@ class ReportContext:
     days: int | None = None
     backtest: Any = None
     command: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def destination_name(self) -> str:

@@ -1,4 +1,4 @@
-"""The steady-state sections: summary, map, border entries and shortfall, criticality.
+"""The steady-state sections: summary, map, border entries and shortfall.
 
 Each builder takes the :class:`~supplynet.report.context.ReportContext` and returns a
 :class:`~supplynet.report.blocks.Section`, or ``None`` when its input was not computed
@@ -16,24 +16,22 @@ import pandas as pd
 
 from supplynet.report.blocks import Column, Facts, Figure, Paragraph, Section, Table, plain
 from supplynet.report.context import ReportContext
-from supplynet.report.figures import PALETTE, chart_by_category, chart_criticality, chart_delivered
+from supplynet.report.figures import PALETTE, chart_by_category, chart_delivered
 from supplynet.report.maps import MapChanges, draw_network_map
 from supplynet.report.runs import ScenarioRun
 from supplynet.report.timelines import node_cover, total_shortfall
 
 __all__ = [
-    "criticality_section",
     "flows_section",
     "map_section",
     "run_figures",
+    "slug",
     "summary_section",
 ]
 
-#: most critical elements shown per scenario
-TOP_CRITICAL = 10
 
-
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """A scenario name as a file and anchor name (``blockade_2025``, ``no_dakar``)."""
     keep = "".join(c if c.isalnum() else "_" for c in text.lower())
     return "_".join(p for p in keep.split("_") if p) or "scenario"
 
@@ -254,7 +252,7 @@ def map_section(ctx: ReportContext) -> Section | None:
         areas = [a.geometry() for a in run.scenario.areas] if run.scenario else []
         changes = MapChanges.from_changes(ctx.net, changes_table, areas)
         flows = run.flow.edge_flows["flow_m3_day"]
-        key = f"map_{_slug(run.name)}"
+        key = f"map_{slug(run.name)}"
         blocks.append(
             Figure(
                 key=key,
@@ -283,7 +281,7 @@ def map_section(ctx: ReportContext) -> Section | None:
             )
             blocks.append(
                 Table(
-                    key=f"changes_{_slug(run.name)}",
+                    key=f"changes_{slug(run.name)}",
                     title=f"What {run.name} changes",
                     frame=shown,
                     columns=[
@@ -399,119 +397,3 @@ def flows_section(ctx: ReportContext) -> Section | None:
         else:
             blocks.append(Paragraph("No demand node goes short in any scenario (least cost)."))
     return Section("flows", "Where fuel enters, who goes short", blocks, data=data)
-
-
-def criticality_section(ctx: ReportContext) -> Section | None:
-    """The N-1 ranking and the worst cuts of each scenario where they were computed."""
-    runs = [r for r in ctx.solved if r.criticality is not None or r.worst_cuts]
-    if not runs:
-        return None
-    dest = ctx.destination_name
-    blocks: list[Any] = [
-        Paragraph(
-            "Each road (both directions), border post, port, depot and corridor is cut "
-            f"alone, and the LPs are solved again: the fuel {dest} loses, and how much more "
-            "demand goes unmet. The worst cuts are the attacker's best choice of 1 to 3 "
-            "elements (an exact MILP). They rank single points of failure; they do not "
-            "predict where attacks fall."
-        )
-    ]
-    data: dict[str, Any] = {"ranking": {}, "worst_cuts": []}
-    for run in runs:
-        crit = run.criticality
-        if crit is None:
-            continue
-        top = crit.table.head(TOP_CRITICAL).reset_index()
-        data["ranking"][run.name] = plain(
-            top[
-                [
-                    c
-                    for c in (
-                        "element",
-                        "loss_m3_day",
-                        "remaining_m3_day",
-                        "shortfall_increase_m3_day",
-                    )
-                    if c in top
-                ]
-            ].to_dict("records")
-        )
-        slug = _slug(run.name)
-        if "loss_m3_day" in top and float(top["loss_m3_day"].max() or 0) > 0:
-            labels = [f"{n} ({k})" for n, k in zip(top["name"], top["kind"], strict=True)]
-            blocks.append(
-                Figure(
-                    key=f"chart_criticality_{slug}",
-                    title=f"{run.name}: most critical elements (fuel lost at {dest}, m3/day)",
-                    figure=chart_criticality(
-                        top.set_index(pd.Index(labels)),
-                        value="loss_m3_day",
-                        xlabel=f"m3/day lost at {dest} when cut",
-                    ),
-                    alt=f"Bar chart of the {len(top)} most critical elements under {run.name}",
-                )
-            )
-        columns = [
-            Column("element", "element", "id"),
-            Column("kind", "kind", "text"),
-            Column("name", "name", "text"),
-            Column("road_ref", "road", "text"),
-        ]
-        columns += [
-            Column(c, label)
-            for c, label in (
-                ("loss_m3_day", f"lost at {dest}, m3/day"),
-                ("remaining_m3_day", "left, m3/day"),
-                ("shortfall_increase_m3_day", "more shortfall, m3/day"),
-            )
-            if c in top
-        ]
-        blocks.append(
-            Table(
-                key=f"criticality_{slug}",
-                title=f"{run.name}: the {len(top)} most critical of {len(crit.table)} elements",
-                frame=crit.table.reset_index(),
-                columns=columns,
-                caption=f"{sum(crit.solved.values())} solves, {sum(crit.skipped.values())} "
-                "proved unchanged without a solve; the CSV has every element",
-                data_keys={c.field: c.field for c in columns if c.kind == "num"},
-                row_key="element",
-                show=TOP_CRITICAL,
-            )
-        )
-    rows = []
-    for run in runs:
-        for res in run.worst_cuts:
-            names = res.cut_table["name"] if len(res.cut_table) else pd.Series(dtype=str)
-            rows.append(
-                {
-                    "scenario": run.name,
-                    "budget": res.budget,
-                    "cut": " + ".join(res.cut),
-                    "cut_names": ", ".join(str(names.get(e, e)) for e in res.cut),
-                    "baseline_m3_day": res.baseline_m3_day,
-                    "remaining_m3_day": res.remaining_m3_day,
-                    "loss_m3_day": res.loss_m3_day,
-                }
-            )
-    if rows:
-        frame = pd.DataFrame(rows)
-        data["worst_cuts"] = plain(rows)
-        blocks.append(
-            Table(
-                key="worst_cuts",
-                title=f"Worst cuts: what is left at {dest}",
-                frame=frame,
-                columns=[
-                    Column("scenario", "scenario", "text"),
-                    Column("budget", "cuts"),
-                    Column("cut_names", "elements cut", "text"),
-                    Column("baseline_m3_day", "before, m3/day"),
-                    Column("remaining_m3_day", "left, m3/day"),
-                    Column("loss_m3_day", "lost, m3/day"),
-                ],
-                data_keys={"remaining_m3_day": "remaining_m3_day", "loss_m3_day": "loss_m3_day"},
-                row_key="scenario",
-            )
-        )
-    return Section("criticality", "What matters most", blocks, data=data)

@@ -16,6 +16,7 @@ import pandas as pd
 from supplynet.report.blocks import Column, Figure, Paragraph, Section, Table, plain
 from supplynet.report.context import ReportContext
 from supplynet.report.figures import chart_backtest, chart_series_by_scenario
+from supplynet.report.sections import slug
 from supplynet.report.timelines import (
     backtest_table,
     class_shortfall,
@@ -231,7 +232,7 @@ def timeline_section(ctx: ReportContext) -> Section | None:
             table = balance.reset_index()
             blocks.append(
                 Table(
-                    key=f"balance_{''.join(c if c.isalnum() else '_' for c in run.name)}",
+                    key=f"balance_{slug(run.name)}",
                     title=f"{run.name}: fuel balance over the horizon, m3",
                     frame=table,
                     columns=[
