@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from supplynet.observed import Observed, load_observed
     from supplynet.optimize import least_cost_supply, max_throughput
     from supplynet.osm import build_network_from_osm
+    from supplynet.report import Report, build_report
     from supplynet.results import Result, SupplyResult, ThroughputResult
     from supplynet.scenario import Area, Scenario
     from supplynet.solvers import Status
@@ -74,6 +75,8 @@ _WHERE = {
     "least_cost_supply": "supplynet.optimize",
     "max_throughput": "supplynet.optimize",
     "build_network_from_osm": "supplynet.osm",
+    "Report": "supplynet.report",
+    "build_report": "supplynet.report",
     "Result": "supplynet.results",
     "SupplyResult": "supplynet.results",
     "ThroughputResult": "supplynet.results",
@@ -95,6 +98,7 @@ __all__ = [
     "MonteCarloSpec",
     "Network",
     "Observed",
+    "Report",
     "Result",
     "Scenario",
     "ScenarioError",
@@ -107,6 +111,7 @@ __all__ = [
     "ThroughputResult",
     "__version__",
     "build_network_from_osm",
+    "build_report",
     "criticality",
     "interdict",
     "least_cost_supply",

@@ -42,7 +42,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from supplynet.errors import DataError
@@ -133,11 +133,17 @@ def _fsync(path: Path) -> None:
 def atomic_file(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it onto ``path`` only on success.
 
-    Errors while writing are reported against ``path``, not the temporary name, and
+    ``path`` may exist (it is replaced) but must not be a folder; its folder is created
+    if needed. Errors while writing are reported against ``path``, not the temporary name, and
     temporary files left by an earlier, killed write of ``path`` are removed.
     """
     path = Path(path)
-    check_output_path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; the output needs a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _os_error(path, exc, "cannot create its folder") from None
     prefix, suffix = f".{path.name}.", ".tmp" + path.suffix
     with _locked(path.parent):
         try:
@@ -161,15 +167,18 @@ def atomic_file(path: Path) -> Iterator[Path]:
                 tmp.unlink(missing_ok=True)
 
 
-def write_files(folder: Path, files: dict[str, str], *, replaces: Iterable[str] = ()) -> list[Path]:
-    """Write several text files into ``folder``, all of them or none, also under a kill.
+def write_files(
+    folder: Path, files: Mapping[str, str | bytes], *, replaces: Iterable[str] = ()
+) -> list[Path]:
+    """Write several files into ``folder``, all of them or none, also under a kill.
 
     Parameters
     ----------
     folder : Path
         The output folder (created if needed). Other files in it are never touched.
     files : dict
-        File name (no folder part) -> text, written as UTF-8.
+        File name (no folder part) -> text, written as UTF-8, or bytes (an image),
+        written as they are.
     replaces : iterable of str
         Glob patterns of files from an earlier run that belong to this output and would
         mix with it (``"*.csv"``): they vanish at the moment the new files appear.
@@ -261,7 +270,7 @@ def _symlink_replace(target: str, at: Path, staging: Path) -> None:
     tmp.replace(at)
 
 
-def _write_set(folder: Path, files: dict[str, str], replaces: tuple[str, ...]) -> None:
+def _write_set(folder: Path, files: Mapping[str, str | bytes], replaces: tuple[str, ...]) -> None:
     stale = {
         p.name
         for pattern in replaces
@@ -279,9 +288,15 @@ def _write_set(folder: Path, files: dict[str, str], replaces: tuple[str, ...]) -
     try:
         new, old = staging / "new", staging / "old"
         new.mkdir()
-        for name, text in files.items():
+        for name, content in files.items():
+            if isinstance(content, bytes):
+                with (new / name).open("wb") as out:
+                    out.write(content)
+                    out.flush()
+                    os.fsync(out.fileno())
+                continue
             with (new / name).open("w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
+                fh.write(content)
                 fh.flush()
                 os.fsync(fh.fileno())
         _fsync(new)

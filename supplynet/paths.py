@@ -25,6 +25,7 @@ DATA_FILES = (
     "observed/arrivals.csv",
     "observed/attacks.csv",
     "observed/measures.csv",
+    "countries.geojson",
 )
 
 
@@ -52,7 +53,8 @@ def data_path(name: str) -> Path:
     ----------
     name : str
         One of ``nodes.csv``, ``edges.csv``, ``assumptions.csv``, ``road_capacity.csv``,
-        ``road_condition.csv``, ``SOURCES.md``.
+        ``road_condition.csv``, ``SOURCES.md``, ``observed/*.csv``,
+        ``countries.geojson`` (country outlines for maps).
 
     Examples
     --------

@@ -41,9 +41,12 @@ def test_wheel_install_loads_the_embedded_network(tmp_path: Path) -> None:
         "observed/arrivals.csv",
         "observed/attacks.csv",
         "observed/measures.csv",
+        "countries.geojson",
     ):
         assert f"supplynet/_data/{data}" in names
     assert "supplynet/py.typed" in names
+    for template in ("report.html.j2", "report.css"):
+        assert f"supplynet/report/templates/{template}" in names
     subprocess.run(
         [
             sys.executable,
@@ -68,6 +71,12 @@ def test_wheel_install_loads_the_embedded_network(tmp_path: Path) -> None:
         "obs = sn.load_observed(start='2025-09-01', end='2026-02-28')\n"
         f"assert str(obs.folder).startswith({str(site)!r}), obs.folder\n"
         "obs.check_network(net)\n"
+        "from supplynet.report.maps import load_countries\n"
+        "import supplynet.report.maps as maps\n"
+        f"assert maps.__file__.startswith({str(site)!r}), maps.__file__\n"
+        "rep = sn.build_report([], 'report.html')\n"
+        "assert rep.sections[:2] == ['summary', 'map'], rep.sections\n"
+        "assert len(load_countries().shapes) > 10\n"
         "print(len(net.nodes), round(sn.max_throughput(net).delivered_m3_day), len(obs.arrivals))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}

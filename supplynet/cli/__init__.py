@@ -1,5 +1,6 @@
-"""Command line: ``supplynet run``, ``network info|build``, ``corridors``, and the
-vulnerability analyses ``criticality``, ``interdict``, ``montecarlo``, ``sweep``.
+"""Command line: ``supplynet run``, ``network info|build``, ``corridors``, the
+vulnerability analyses ``criticality``, ``interdict``, ``montecarlo``, ``sweep``, and
+``report`` (:mod:`~supplynet.cli.report`).
 
 One module per command group (:mod:`~supplynet.cli.run`, :mod:`~supplynet.cli.network`),
 shared options in :mod:`~supplynet.cli.options`, printing in :mod:`~supplynet.cli.output`,

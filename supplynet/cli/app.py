@@ -23,6 +23,7 @@ import typer
 
 from supplynet.cli.network import corridors, network_info
 from supplynet.cli.options import VerboseOpt, configure_logging
+from supplynet.cli.report import report_command
 from supplynet.cli.run import NotOptimal, run
 from supplynet.cli.vulnerability import (
     criticality_command,
@@ -69,6 +70,7 @@ app.command("criticality")(criticality_command)
 app.command("interdict")(interdict_command)
 app.command("montecarlo")(montecarlo_command)
 app.command("sweep")(sweep_command)
+app.command("report")(report_command)
 network_app.command("info")(network_info)
 network_app.command("build")(build_command)
 

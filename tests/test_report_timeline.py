@@ -1,0 +1,174 @@
+"""The multi-day and back-test sections, read from test doubles of the documented shape
+(``supplynet.report.timelines``): the multi-day model and the back-test are not on this
+branch yet, so these tests check that the report shows such results faithfully."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import supplynet as sn
+from supplynet.report import timelines
+from tests.report_helpers import BacktestDouble, TimelineDouble, read_page
+
+BLOCKADE = "examples/scenarios/blockade_2025.toml"
+
+
+def test_reading_the_timeline_tables() -> None:
+    tl = TimelineDouble("x", days=8)
+    stock = timelines.depot_stock(tl, ["bamako"])
+    assert list(stock.columns) == ["diesel", "gasoline"]
+    assert stock.loc[1, "diesel"] == 900.0 and stock.loc[3, "gasoline"] == 1800.0 - 240.0
+    assert timelines.depot_stock(tl, ["kayes"]) is None  # no such depot in the table
+    arrivals = timelines.corridor_series(tl)
+    assert arrivals.loc[3, "abidjan-sikasso"] == 90.0 and arrivals.loc[1].sum() == 0.0
+    short = timelines.class_shortfall(tl)
+    classes = tl.daily.drop(index="all", level="demand_class")
+    expected = classes.groupby(level="demand_class")["unmet_m3"].sum()
+    assert short.sum().to_dict() == pytest.approx(expected.to_dict())
+    cover = timelines.node_cover(tl, "bamako")
+    assert cover == {
+        "days_of_cover": 5.0,
+        "first_stockout_day": 6.0,
+        "shortfall_m3": float(expected.sum()),
+    }
+    assert timelines.total_shortfall(tl) == pytest.approx(float(expected.sum()))
+    assert (
+        timelines.node_cover(tl, "kayes")["days_of_cover"]
+        != timelines.node_cover(tl, "kayes")["days_of_cover"]
+    )  # NaN: not in the table
+
+
+def test_timeline_without_total_rows_adds_up_classes() -> None:
+    """A table without ``demand_class = "all"`` rows: classes are summed, the stock read
+    once per day, node and product."""
+    tl = TimelineDouble("x", days=4)
+    daily = tl.daily.drop(index="all", level="demand_class").copy()
+    daily["stock_m3"] = 500.0
+
+    class NoTotals:
+        scenario = "x"
+        corridors = tl.corridors
+        nodes = tl.nodes
+
+    NoTotals.daily = daily  # type: ignore[attr-defined]
+    stock = timelines.depot_stock(NoTotals, ["bamako"])
+    assert (stock == 500.0).all().all()
+    assert timelines.class_shortfall(NoTotals).sum().sum() == pytest.approx(daily["unmet_m3"].sum())
+
+
+def test_bad_timeline_shape_names_the_table() -> None:
+    class Bad:
+        scenario = "x"
+        daily = pd.DataFrame({"stock_m3": [1.0]}, index=pd.Index([1], name="day"))
+        nodes = pd.DataFrame()
+        corridors = pd.DataFrame()
+
+    with pytest.raises(sn.DataError, match="timeline table 'daily': index level 'node_id'"):
+        timelines.depot_stock(Bad, ["bamako"])
+    with pytest.raises(sn.DataError, match="simulated_m3"):
+        timelines.backtest_table(pd.DataFrame({"period": [1]}))
+
+
+@pytest.fixture(scope="module")
+def with_timelines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("timeline")
+    doubles = {
+        "baseline": TimelineDouble("baseline", days=10, stock_drop_m3_day=40.0),
+        "blockade_2025": TimelineDouble("blockade_2025", days=10, start_date=dt.date(2025, 9, 3)),
+    }
+    report = sn.build_report(
+        [BLOCKADE, *doubles.values()],
+        out / "r.html",
+        backtest=BacktestDouble(),
+        assets=out / "assets",
+        markdown=out / "r.md",
+    )
+    return {"report": report, "page": read_page(report.path), "doubles": doubles, "out": out}
+
+
+def test_timeline_sections_show_the_timeline(with_timelines: dict[str, Any]) -> None:
+    report, page, doubles = (with_timelines[k] for k in ("report", "page", "doubles"))
+    assert report.sections == ["summary", "map", "flows", "timeline", "backtest", "assumptions"]
+    for key in (
+        "chart_depot_stock",
+        "chart_corridor_arrivals",
+        "chart_class_shortfall",
+        "chart_backtest_1",
+    ):
+        assert key in page.figures
+    data = page.data["sections"]["timeline"]
+    for name, tl in doubles.items():
+        stock = timelines.depot_stock(tl, ["bamako"])
+        assert data["depot_stock"][name]["diesel"] == {
+            str(k): v for k, v in stock["diesel"].items()
+        }
+        arrivals = tl.corridors["arrivals_m3"].groupby(level="corridor").sum()
+        for corridor, total in arrivals.items():
+            cell = [
+                c
+                for c in page.cells
+                if c["table"] == "corridor_totals"
+                and c["row"] == name
+                and c["key"] == "arrivals_m3"
+                and float(c["value"]) == total
+            ]
+            assert cell, (name, corridor)
+        classes = tl.daily.drop(index="all", level="demand_class")
+        expected = classes.groupby(level="demand_class")["unmet_m3"].sum()
+        assert data["class_shortfall"][name] == pytest.approx(expected.to_dict())
+
+
+def test_summary_has_days_of_cover_and_first_stockout(with_timelines: dict[str, Any]) -> None:
+    page, doubles = with_timelines["page"], with_timelines["doubles"]
+    rows = {r["scenario"]: r for r in page.data["sections"]["summary"]["scenarios"]}
+    for name, tl in doubles.items():
+        cover = timelines.node_cover(tl, "bamako")
+        assert rows[name]["days_of_cover"] == cover["days_of_cover"]
+        assert rows[name]["first_stockout_day"] == cover["first_stockout_day"]
+        assert rows[name]["horizon_shortfall_m3"] == pytest.approx(timelines.total_shortfall(tl))
+        cell = page.cell("summary", name, "first_stockout_day")
+        assert cell["text"] == "6"
+    md = (with_timelines["out"] / "r.md").read_text(encoding="utf-8")
+    assert "## Day by day" in md and "## Back-test against reported arrivals" in md
+
+
+def test_backtest_section(with_timelines: dict[str, Any]) -> None:
+    page = with_timelines["page"]
+    table = BacktestDouble().table
+    data = page.data["sections"]["backtest"]["blockade_2025"]
+    inside = (table["simulated_m3"] >= table["reported_low_m3"]) & (
+        table["simulated_m3"] <= table["reported_high_m3"]
+    )
+    assert data["periods"] == 5 and data["within_range"] == int(inside.sum()) == 3
+    assert data["simulated_m3"] == table["simulated_m3"].sum()
+    for period, row in table.iterrows():
+        cell = page.cell("backtest_1", str(period), "simulated_m3")
+        assert float(cell["value"]) == row["simulated_m3"]
+
+
+def test_days_runs_simulate_supply_when_it_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """How the lead wires the multi-day model: ``--days`` calls supplynet.simulate_supply."""
+    calls: list[tuple[str, int]] = []
+
+    def simulate_supply(net: sn.Network, scenario: sn.Scenario, *, days: int) -> TimelineDouble:
+        calls.append((scenario.name, days))
+        if scenario.name == "sanctions_2022":
+            raise sn.ScenarioError("multi-day input missing for this test")
+        return TimelineDouble(scenario.name, days=days)
+
+    monkeypatch.setattr(sn, "simulate_supply", simulate_supply, raising=False)
+    report = sn.build_report(
+        [BLOCKADE, "examples/scenarios/sanctions_2022.toml"], tmp_path / "r.html", days=12
+    )
+    assert calls == [("baseline", 12), ("blockade_2025", 12), ("sanctions_2022", 12)]
+    assert "timeline" in report.sections and report.failed == {}
+    page = read_page(report.path)
+    assert any("multi-day run of 'sanctions_2022' failed" in w for w in page.warnings)
+    assert set(page.data["sections"]["timeline"]["depot_stock"]) == {"baseline", "blockade_2025"}
