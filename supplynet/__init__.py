@@ -7,6 +7,7 @@ The public API::
     sc = sn.Scenario.from_file("examples/scenarios/blockade_2025.toml")
     res = sn.max_throughput(net, sc, destination="Bamako")
     res = sn.least_cost_supply(net, sc)
+    tl = sn.simulate_supply(net, "examples/scenarios/six_week_cut.toml", days=90)
 
 The public names are loaded on first use, so ``import supplynet`` (and the CLI's start-up)
 does not pay for pandas, networkx or the solvers until they are needed.
@@ -20,9 +21,11 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from supplynet.analysis import simulate_supply
     from supplynet.assumptions import Assumptions, load_assumptions
     from supplynet.capacity import CapacityTable, load_capacity_table
     from supplynet.datasets import load_network
+    from supplynet.demand import DemandTables, load_demand_tables
     from supplynet.errors import (
         DataError,
         InfeasibleError,
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
     from supplynet.results import Result, SupplyResult, ThroughputResult
     from supplynet.scenario import Area, Scenario
     from supplynet.solvers import Status
+    from supplynet.timeline import SupplyTimeline
 
 __version__ = "0.1.0"
 
@@ -46,6 +50,10 @@ _WHERE = {
     "CapacityTable": "supplynet.capacity",
     "load_capacity_table": "supplynet.capacity",
     "load_network": "supplynet.datasets",
+    "DemandTables": "supplynet.demand",
+    "load_demand_tables": "supplynet.demand",
+    "simulate_supply": "supplynet.analysis",
+    "SupplyTimeline": "supplynet.timeline",
     "DataError": "supplynet.errors",
     "InfeasibleError": "supplynet.errors",
     "ScenarioError": "supplynet.errors",
@@ -68,6 +76,7 @@ __all__ = [
     "Assumptions",
     "CapacityTable",
     "DataError",
+    "DemandTables",
     "InfeasibleError",
     "Network",
     "Result",
@@ -76,6 +85,7 @@ __all__ = [
     "SolverError",
     "Status",
     "SupplyResult",
+    "SupplyTimeline",
     "SupplynetError",
     "ThroughputResult",
     "__version__",
@@ -83,8 +93,10 @@ __all__ = [
     "least_cost_supply",
     "load_assumptions",
     "load_capacity_table",
+    "load_demand_tables",
     "load_network",
     "max_throughput",
+    "simulate_supply",
 ]
 
 

@@ -27,6 +27,9 @@ _DATA_FILES = (
     "road_capacity.csv",
     "road_condition.csv",
     "SOURCES.md",
+    # the multi-day model's tables (supplynet.demand)
+    *("products.csv", "demand_classes.csv", "demand.csv", "depots.csv"),
+    *("supply_mix.csv", "timeline.csv"),
 )
 
 

@@ -24,6 +24,7 @@ import typer
 from supplynet.cli.network import corridors, network_info
 from supplynet.cli.options import VerboseOpt, configure_logging
 from supplynet.cli.run import NotOptimal, run
+from supplynet.cli.simulate import simulate
 from supplynet.osm.cli import build_command
 
 __all__ = [
@@ -58,6 +59,7 @@ def _root(verbose: VerboseOpt = False) -> None:
 
 
 app.command()(run)
+app.command()(simulate)
 app.command()(corridors)
 network_app.command("info")(network_info)
 network_app.command("build")(build_command)
