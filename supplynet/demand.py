@@ -27,6 +27,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -119,13 +120,13 @@ class DemandTables:
         """The share of each product in what ``node_id`` loads."""
         rows = self.supply_mix[self.supply_mix["node_id"] == node_id]
         if len(rows):
-            shares = dict(zip(rows["product"], rows["share"].astype(float), strict=True))
+            shares = {str(p): float(v) for p, v in zip(rows["product"], rows["share"], strict=True)}
             return {p: shares.get(p, 0.0) for p in self.products.index}
-        return {p: float(v) for p, v in self.national_mix.items()}
+        return {str(p): float(v) for p, v in self.national_mix.items()}
 
     def class_weight(self, demand_class: str) -> float:
         """The priority weight of a demand class."""
-        return float(self.classes.loc[demand_class, "priority_weight"])
+        return float(cast(float, self.classes.at[demand_class, "priority_weight"]))
 
     def nodes(self) -> list[str]:
         """The nodes with demand in the table, in table order."""
@@ -258,19 +259,19 @@ def load_demand_tables(folder: str | Path | None = None) -> DemandTables:
         for i, r in enumerate(mix.itertuples(index=False))
     ]
     mix = pd.DataFrame(mix_rows, columns=["node_id", "product", "share"])
-    for node, share in mix.groupby("node_id")["share"].sum().items():
+    for mix_node, share in mix.groupby("node_id")["share"].sum().to_dict().items():
         if abs(share - 1.0) > 1e-6:
-            raise DataError(f"{where}: the shares of {node!r} add up to {share:g}, not 1")
+            raise DataError(f"{where}: the shares of {mix_node!r} add up to {share:g}, not 1")
 
     timeline, where = _read(base, "timeline.csv", ("key", "value"))
     settings: dict[str, float] = {}
-    for i, (key, value) in enumerate(zip(timeline["key"], timeline["value"], strict=True)):
-        key = str(key).strip()
-        if key not in TIMELINE_KEYS:
+    for i, (raw, value) in enumerate(zip(timeline["key"], timeline["value"], strict=True)):
+        name = str(raw).strip()
+        if name not in TIMELINE_KEYS:
             raise DataError(
-                f"{where}: row {i + 2}: unknown key {key!r}; {closest(key, TIMELINE_KEYS)}"
+                f"{where}: row {i + 2}: unknown key {name!r}; {closest(name, TIMELINE_KEYS)}"
             )
-        settings[key] = _number(where, i, "value", str(value), positive=TIMELINE_KEYS[key])
+        settings[name] = _number(where, i, "value", str(value), positive=TIMELINE_KEYS[name])
     missing = [k for k in TIMELINE_KEYS if k not in settings]
     if missing:
         raise DataError(f"{where}: missing key(s) {', '.join(missing)}")

@@ -32,7 +32,7 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pandas as pd
 
@@ -148,7 +148,8 @@ class SupplyTimeline:
 
     def node(self, node_id: str) -> pd.DataFrame:
         """The ``nodes`` rows of one node, indexed by (demand class, product)."""
-        frame: pd.DataFrame = self.nodes.xs(node_id, level="node_id")
+        frame = self.nodes.xs(node_id, level="node_id")
+        assert isinstance(frame, pd.DataFrame)
         return frame
 
     # ------------------------------------------------------------------ output
@@ -159,7 +160,7 @@ class SupplyTimeline:
             "scenario": self.scenario,
             "days": self.days,
             "start_date": None if self.start_date is None else self.start_date.isoformat(),
-            "end_date": None if self.start_date is None else self.date_of(self.days).isoformat(),
+            "end_date": None if self.start_date is None else str(self.date_of(self.days)),
             "products": list(self.products),
             "classes": list(self.classes),
             "allocation": self.allocation,
@@ -169,16 +170,16 @@ class SupplyTimeline:
             "notes": list(self.notes),
         }
         if self.ok and len(self.balance):
-            total = self.balance.loc[ALL]
+            total = {str(c): float(cast(float, v)) for c, v in self.balance.loc[ALL].items()}
             demand = float(
                 self.nodes.xs((ALL, ALL), level=("demand_class", "product"))["demand_m3"].sum()
             )
             out.update(
                 demand_m3=demand,
-                served_m3=float(total["served_m3"]),
-                shortfall_m3=demand - float(total["served_m3"]),
-                lost_m3=float(total["lost_m3"]),
-                in_transit_end_m3=float(total["in_transit_m3"]),
+                served_m3=total["served_m3"],
+                shortfall_m3=demand - total["served_m3"],
+                lost_m3=total["lost_m3"],
+                in_transit_end_m3=total["in_transit_m3"],
                 balance_residual_m3=float(self.balance["residual_m3"].abs().max()),
             )
         return out

@@ -3,6 +3,7 @@ priorities, lead times; and the invariants every result must pass."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -260,7 +261,7 @@ def test_rounded_routes_keep_their_time(net: sn.Network) -> None:
     errors = []
     for s in whole.source_node:
         path = nx.shortest_path(G, int(s), bamako, weight="exact")
-        hops = list(zip(path, path[1:]))
+        hops = list(itertools.pairwise(path))
         errors.append(sum(G[a][b]["whole"] - G[a][b]["exact"] for a, b in hops))
     assert max(abs(x) for x in errors) <= 1.0
     assert abs(float(np.mean(errors))) <= 0.5

@@ -23,7 +23,7 @@ import itertools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -708,8 +708,9 @@ def _holds(
         i = pos[n]
         daily = float(by_node[i].sum())
         if n in tables.depots.index:
-            cap = float(tables.depots.loc[n, "capacity_m3"])
-            level = min(float(tables.depots.loc[n, "initial_days"]) * daily, cap)
+            depot_row = tables.depots.loc[n]
+            cap = float(cast(float, depot_row["capacity_m3"]))
+            level = min(float(cast(float, depot_row["initial_days"])) * daily, cap)
         elif (G.nodes[n].get("stock_m3") or 0) > 0:
             cap = level = float(G.nodes[n]["stock_m3"])
         else:

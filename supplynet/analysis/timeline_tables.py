@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from supplynet.analysis.timeline_inputs import TimelineInputs
-from supplynet.formulations.multiperiod import MultiPeriodLayout, arrival_days
+from supplynet.formulations.multiperiod import MultiPeriodLayout, arrival_days, scatter_add
 from supplynet.timeline import ALL
 
 __all__ = ["SolutionTables", "first_shortage"]
@@ -103,13 +103,13 @@ class SolutionTables:
             moved = self.dispatch * share[:, :, None]
             inside = day < N
             t, e = np.nonzero(inside)
-            np.add.at(arrivals, (day[t, e], e), moved[t, e])
+            scatter_add(arrivals, (day[t, e], e), moved[t, e])
             transit += moved[~inside].sum(axis=0)
         self.arc_arrivals = arrivals
         self.in_transit_end = transit
         self.lost = self.dispatch * (1.0 - d.arc_survival)[:, :, None]
         node_in = np.zeros((N, V, P))
-        np.add.at(node_in, (slice(None), d.arc_head), arrivals)
+        scatter_add(node_in, (slice(None), d.arc_head), arrivals)
         self.node_arrivals = node_in
         logger.info("Read the solution: %d days, %d arcs, %d products", N, E, P)
 
@@ -161,8 +161,8 @@ class SolutionTables:
         P = len(d.products)
         demand = np.zeros((N, len(d.node_ids), P))
         unmet = np.zeros_like(demand)
-        np.add.at(demand, (slice(None), d.demand_node, d.demand_product), d.demand_m3)
-        np.add.at(unmet, (slice(None), d.demand_node, d.demand_product), self.unmet)
+        scatter_add(demand, (slice(None), d.demand_node, d.demand_product), d.demand_m3)
+        scatter_add(unmet, (slice(None), d.demand_node, d.demand_product), self.unmet)
         stock = np.full_like(demand, np.nan)
         waiting = np.full_like(demand, np.nan)
         depots = d.hold_is_depot
@@ -212,8 +212,8 @@ class SolutionTables:
             codes, keys = _group(rows, by)
             demand = np.zeros((d.days, len(keys)))
             unmet = np.zeros_like(demand)
-            np.add.at(demand, (slice(None), codes), d.demand_m3)
-            np.add.at(unmet, (slice(None), codes), self.unmet)
+            scatter_add(demand, (slice(None), codes), d.demand_m3)
+            scatter_add(unmet, (slice(None), codes), self.unmet)
             for level in names:
                 if level not in keys:
                     keys[level] = ALL
@@ -239,9 +239,9 @@ class SolutionTables:
         self._add_stock(frame)
         frame = frame.sort_values(names, kind="stable").set_index(names)
         if self.inputs.start_date is not None:
-            first = frame["first_stockout_day"]
+            first = frame["first_stockout_day"].to_numpy()
             frame.insert(
-                frame.columns.get_loc("first_stockout_day") + 1,
+                list(frame.columns).index("first_stockout_day") + 1,
                 "first_stockout_date",
                 pd.Timestamp(self.inputs.start_date) + pd.to_timedelta(first - 1, unit="D"),
             )

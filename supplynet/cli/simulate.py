@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -28,6 +28,7 @@ from supplynet.cli.run import NotOptimal
 
 if TYPE_CHECKING:
     import pandas as pd
+    from rich.text import Text
 
     from supplynet.timeline import SupplyTimeline
 
@@ -187,19 +188,30 @@ def _print_tables(description: str, network: str, timeline: SupplyTimeline, focu
     )
 
 
-def _short_day(value: float) -> str:
-    return "-" if value != value else str(int(value))
+def _short_day(value: Any) -> str:
+    return "-" if value is None or value != value else str(int(value))
+
+
+def _records(frame: pd.DataFrame | pd.Series) -> dict[Any, dict[str, Any]]:
+    """A table's rows as plain dicts keyed by index (for formatting)."""
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+    return cast(dict[Any, dict[str, Any]], frame.to_dict("index"))
 
 
 def _print_cover(timeline: SupplyTimeline, focus: str) -> None:
     nodes = timeline.nodes
-    totals = nodes.xs(("all", "all"), level=("demand_class", "product"))
-    totals = totals[totals["demand_m3"] > 0]
-    order = sorted(totals.index, key=lambda n: (n != focus, -float(totals.loc[n, "demand_m3"])))
+    totals = {
+        n: row
+        for n, row in _records(nodes.xs(("all", "all"), level=("demand_class", "product"))).items()
+        if row["demand_m3"] > 0
+    }
+    order = sorted(totals, key=lambda n: (n != focus, -float(totals[n]["demand_m3"])))
     start = timeline.start_date
     when = f"; day 1 is {start.isoformat()}" if start else ""
     classes = list(timeline.classes)
-    by_class = nodes.xs("all", level="product")
+    by_class = _records(nodes.xs("all", level="product"))
     table = new_table(
         f"Days of cover and first day short, by demand class{when}",
         [
@@ -213,79 +225,69 @@ def _print_cover(timeline: SupplyTimeline, focus: str) -> None:
         "each class goes short ('-': never)",
     )
     for n in order:
-        row = totals.loc[n]
-        cells = [lit(row["name"]), fmt(float(row["days_of_cover"]))]
+        row = totals[n]
+        cells: list[Text | str] = [lit(row["name"]), fmt(float(row["days_of_cover"]))]
         for c in classes:
-            key = (n, c)
-            cells.append(
-                _short_day(float(by_class.loc[key, "first_stockout_day"]))
-                if key in by_class.index
-                else ""
-            )
+            found = by_class.get((n, c))
+            cells.append(_short_day(found["first_stockout_day"]) if found else "")
         cells += [fmt(float(row["shortfall_m3"])), f"{float(row['met_share']):.0%}"]
         table.add_row(*cells)
     show(table)
     products = list(timeline.products)
     if len(products) < 2:
         return
-    by_product = nodes.xs("all", level="demand_class")
+    by_product = _records(nodes.xs("all", level="demand_class"))
     table = new_table(
         f"First day short, by product{when}",
         [("node", "text"), *[(p, "num") for p in products]],
     )
     for n in order:
-        cells = [lit(totals.loc[n, "name"])]
+        cells = [lit(totals[n]["name"])]
         for p in products:
-            key = (n, p)
-            cells.append(
-                _short_day(float(by_product.loc[key, "first_stockout_day"]))
-                if key in by_product.index
-                else ""
-            )
+            found = by_product.get((n, p))
+            cells.append(_short_day(found["first_stockout_day"]) if found else "")
         table.add_row(*cells)
     show(table)
 
 
 def _print_classes(timeline: SupplyTimeline) -> None:
-    import pandas as pd
-
-    nodes = timeline.nodes
-    rows = nodes.reset_index()
+    rows = timeline.nodes.reset_index()
     rows = rows[(rows["demand_class"] != "all") & (rows["product"] != "all")]
-    short = rows.pivot_table(
-        index="demand_class", columns="product", values="shortfall_m3", aggfunc="sum"
+    short = _records(
+        rows.pivot_table(
+            index="demand_class", columns="product", values="shortfall_m3", aggfunc="sum"
+        )
     )
-    demand = rows.groupby("demand_class")["demand_m3"].sum()
-    products = [p for p in timeline.products if p in short.columns]
+    demand = {str(k): float(v) for k, v in rows.groupby("demand_class")["demand_m3"].sum().items()}
+    products = [p for p in timeline.products if any(p in r for r in short.values())]
     table = new_table(
         "Shortfall by demand class and product, all nodes (m3 over the horizon)",
         [("class", "id"), *[(p, "num") for p in products], ("total", "num"), ("met", "num")],
     )
-    for cls in [c for c in timeline.classes if c in short.index]:
-        total = float(short.loc[cls].sum())
-        met = 1 - total / float(demand[cls]) if float(demand[cls]) > 0 else 1.0
-        table.add_row(
-            lit(cls),
-            *[fmt(float(v)) if pd.notna(v) else "-" for v in short.loc[cls, products]],
-            fmt(total),
-            f"{met:.0%}",
-        )
+    for cls in [c for c in timeline.classes if c in short]:
+        values = [short[cls].get(p) for p in products]
+        total = sum(float(v) for v in values if v is not None and v == v)
+        met = 1 - total / demand[cls] if demand.get(cls, 0.0) > 0 else 1.0
+        cells: list[Text | str] = [lit(cls)]
+        cells += [fmt(float(v)) if v is not None and v == v else "-" for v in values]
+        cells += [fmt(total), f"{met:.0%}"]
+        table.add_row(*cells)
     show(table)
 
 
 def _print_corridors(timeline: SupplyTimeline) -> None:
-    corridors = timeline.corridors.groupby(level="corridor")[
+    sums = timeline.corridors.groupby(level="corridor")[
         ["dispatch_m3", "arrivals_m3", "lost_m3"]
     ].sum()
-    corridors = corridors[corridors["dispatch_m3"] > 1e-6]
-    if not len(corridors):
+    sums = sums[sums["dispatch_m3"] > 1e-6].sort_values("dispatch_m3", ascending=False)
+    if not len(sums):
         return
     table = new_table(
         "Corridors: fuel into and out of their own roads (m3 over the horizon)",
         [("corridor", "id"), ("in", "num"), ("out", "num"), ("lost", "num")],
         caption="fuel used at towns along a corridor (Kayes on dakar-kayes) is neither in nor out",
     )
-    for name, row in corridors.sort_values("dispatch_m3", ascending=False).iterrows():
+    for name, row in _records(sums).items():
         table.add_row(
             lit(name), fmt(row["dispatch_m3"]), fmt(row["arrivals_m3"]), fmt(row["lost_m3"])
         )
@@ -293,41 +295,32 @@ def _print_corridors(timeline: SupplyTimeline) -> None:
 
 
 def _print_stock(timeline: SupplyTimeline, focus: str) -> None:
-    daily = timeline.daily
     try:
-        rows: pd.DataFrame = daily.xs((focus, "all"), level=("node_id", "demand_class"))
+        rows = timeline.daily.xs((focus, "all"), level=("node_id", "demand_class"))
     except KeyError:
         return
     products = list(timeline.products)
-    stock = rows["stock_m3"].unstack("product").reindex(columns=products)
-    arrivals = rows["arrivals_m3"].groupby(level="day").sum()
-    unmet = rows["unmet_m3"].groupby(level="day").sum()
-    demand = rows["demand_m3"].groupby(level="day").sum()
+    stock = _records(rows["stock_m3"].unstack("product").reindex(columns=products).fillna(0.0))
+    by_day = _records(rows[["arrivals_m3", "unmet_m3", "demand_m3"]].groupby(level="day").sum())
     step = 1 if timeline.days <= _DAILY_ROWS else 7
     days = list(range(1, timeline.days + 1, step))
     if days[-1] != timeline.days:
         days.append(timeline.days)
     title = f"{focus}: end-of-day stock, arrivals and unmet demand (m3)"
     title += "" if step == 1 else ", weekly rows (arrivals and unmet: the week up to the day)"
-    columns = (
-        [("day", "text"), *[(p, "num") for p in products]]
-        if len(products) > 1
-        else [("day", "text")]
-    )
+    first = "date" if timeline.start_date else "day"
+    columns = [(first, "text"), *([(p, "num") for p in products] if len(products) > 1 else [])]
     columns += [("stock", "num"), ("arrivals", "num"), ("demand", "num"), ("unmet", "num")]
     table = new_table(title, columns)
     previous = 0
     for day in days:
         span = range(previous + 1, day + 1)
-        cells = [lit(_day_label(timeline, day))]
+        cells: list[Text | str] = [lit(_day_label(timeline, day))]
         if len(products) > 1:
-            cells += [fmt(float(stock.loc[day, p])) for p in products]
-        cells += [
-            fmt(float(stock.loc[day].sum())),
-            fmt(float(arrivals.loc[list(span)].sum())),
-            fmt(float(demand.loc[list(span)].sum())),
-            fmt(float(unmet.loc[list(span)].sum())),
-        ]
+            cells += [fmt(float(stock[day][p])) for p in products]
+        cells += [fmt(float(sum(stock[day].values())))]
+        for column in ("arrivals_m3", "demand_m3", "unmet_m3"):
+            cells.append(fmt(float(sum(by_day[t][column] for t in span))))
         table.add_row(*cells)
         previous = day
     show(table)

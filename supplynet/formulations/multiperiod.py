@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,6 +35,7 @@ __all__ = [
     "arrival_days",
     "build_multiperiod",
     "safe_name",
+    "scatter_add",
 ]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
@@ -269,11 +270,18 @@ class _Triplets:
         return A
 
 
+def scatter_add(target: np.ndarray, index: tuple[Any, ...], values: Any) -> None:
+    """``np.add.at``: add ``values`` at ``index``, repeated indices adding up."""
+    np.add.at(target, index, values)
+
+
 class _Builder:
     """Index arithmetic shared by the ``_define_*`` steps."""
 
     def __init__(self, d: MultiPeriodData) -> None:
         self.d = d
+        # first row of each block (-1: the block has no rows)
+        self.balance0 = self.arccap0 = self.holdcap0 = self.nodecap0 = -1
         self.N, self.E, self.P = d.days, len(d.arc_ids), len(d.products)
         self.V, self.S = len(d.node_ids), len(d.source_node)
         self.H, self.C, self.R = len(d.hold_node), len(d.limit_node), len(d.demand_node)
@@ -455,7 +463,7 @@ def _define_rows(b: _Builder) -> None:
     """Balance, arc, hold and node capacity rows (their entries come with the columns)."""
     d, N, V, P = b.d, b.N, b.V, b.P
     demand = np.zeros((N, V, P))
-    np.add.at(demand, (slice(None), d.demand_node, d.demand_product), d.demand_m3)
+    scatter_add(demand, (slice(None), d.demand_node, d.demand_product), d.demand_m3)
     rhs = demand
     if b.H:
         rhs[0, d.hold_node, :] -= d.hold_initial_m3
@@ -616,9 +624,9 @@ def _define_unmet(b: _Builder) -> tuple[slice, np.ndarray | None]:
     )
     G = len(pairs)
     group_demand = np.zeros((N, G))
-    np.add.at(group_demand, (slice(None), group), d.demand_m3)
+    scatter_add(group_demand, (slice(None), group), d.demand_m3)
     group_cost = np.zeros((N, G))
-    np.add.at(group_cost, (slice(None), group), weight * tau * d.demand_m3)
+    scatter_add(group_cost, (slice(None), group), weight * tau * d.demand_m3)
     names = _day_names("short", [f"{nodes[v]}_{prods[p]}" for v, p in pairs], N)
     block = b.columns(group_cost, np.zeros(N * G), (group_demand > 0).astype(float), names)
     col = block.start + np.arange(N * G).reshape(N, G)

@@ -20,8 +20,9 @@ never happen.
 :class:`Convoy`
     a corridor that passes only in convoys of up to ``max_tankers`` tankers, every
     ``every_days`` days (from ``first_day``, default the window's start) or on the listed
-    ``days``, within its window (before and after it the corridor is open as usual), taking ``transit_days`` over the
-    corridor's own roads; an ``escorted`` convoy draws on the shared :class:`Escorts`.
+    ``days``, within its window (before and after it the corridor is open as usual),
+    taking ``transit_days`` over the corridor's own roads; an ``escorted`` convoy draws
+    on the shared :class:`Escorts`.
 :class:`Escorts`
     one pool of escorts for all escorted convoys: at most ``convoys`` convoys of
     ``tankers_per_convoy`` tankers in any ``period_days`` consecutive days, across all
