@@ -283,9 +283,10 @@ def _print_corridors(timeline: SupplyTimeline) -> None:
     if not len(sums):
         return
     table = new_table(
-        "Corridors: fuel into and out of their own roads (m3 over the horizon)",
+        "Corridors (m3)",
         [("corridor", "id"), ("in", "num"), ("out", "num"), ("lost", "num")],
-        caption="fuel used at towns along a corridor (Kayes on dakar-kayes) is neither in nor out",
+        caption="fuel into, out of and lost on each corridor's own roads over the horizon; "
+        "fuel used at towns along it (Kayes on dakar-kayes) is neither in nor out",
     )
     for name, row in _records(sums).items():
         table.add_row(
