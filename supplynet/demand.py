@@ -26,6 +26,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import cast
 
@@ -62,12 +63,12 @@ TIMELINE_KEYS = {
     "escorted_trip_days": False,
     "keep_stock_share": False,
     "early_service_share": False,
-    "holding_credit_share": False,
+    "queue_cost_share": False,
 }
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DemandTables:
     """The multi-day model's tables, validated.
 
@@ -106,7 +107,7 @@ class DemandTables:
     settings: dict[str, float] = field(default_factory=dict)
     source: str = "embedded"
 
-    @property
+    @cached_property
     def national_mix(self) -> pd.Series:
         """Each product's share of all demand (what a supply point loads by default)."""
         by_product = self.demand.groupby("product")["demand_m3_day"].sum()

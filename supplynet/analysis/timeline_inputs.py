@@ -312,7 +312,7 @@ def prepare_timeline(
         allocation=scenario.allocation,
         escorts=escorts,
         early_service_share=settings["early_service_share"],
-        holding_credit_share=settings["holding_credit_share"],
+        queue_cost_share=settings["queue_cost_share"],
         keep_stock_share=settings["keep_stock_share"],
     )
     total_demand = float(demand_m3.sum()) / N
@@ -728,8 +728,7 @@ def _holds(
         capacity.append(cap)
         initial.append(level * shares)
     queue_cap = settings["queue_tankers"] * tanker_m3
-    borders = [n for n in node_ids if G.nodes[n].get("kind") == "border"]
-    for n in dict.fromkeys([*sources, *borders, *queue_m3]):
+    for n in dict.fromkeys([*sources, *queue_m3]):
         if pos[n] in nodes:
             continue
         nodes.append(pos[n])

@@ -9,11 +9,10 @@ The multi-day LP is one LP; this module only chooses how HiGHS gets to its optim
    day's supply could send (convoy days, closures) are in from the start.
 2. **Holding fuel is allowed in a second pass.** Stocks and queues link each day to the
    next; from a cold start the dual simplex spends most of its time settling those links.
-   A first pass keeps every stock and queue at zero after day 1 (a much easier LP, days
-   linked only by travel), then the bounds are released and the solver continues from
-   that basis, which takes a few hundred iterations. If the first pass has no solution
-   (an initial stock that cannot be used or moved on day 1), the second pass starts from
-   where it stopped.
+   A first pass solves the model without any holding (stocks and queues at zero, no
+   initial stock, so days are linked only by travel: a much easier LP, and always
+   feasible since unmet demand absorbs any shortage); then the stocks, queues and initial
+   stocks are put back and the solver continues from that basis.
 
 The result is the optimum of the full LP (the same objective as one cold solve, tested);
 CBC solves the full LP in one go through PuLP.
@@ -23,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -85,17 +85,10 @@ def solve_timeline_lp(
     start = time.perf_counter()
     with _quiet_stdout():  # HiGHS prints its banner when a model is made
         h = highs_model(model, time_limit_s=time_limit_s)
-    d = layout.data
-    H, P = len(d.hold_node), len(d.products)
-    hold_cols = np.arange(layout.hold.start + H * P, layout.hold.stop, dtype=np.int32)
+    hold_cols = np.arange(layout.hold.start, layout.hold.stop, dtype=np.int32)
     with _quiet_stdout():
         if len(hold_cols):
-            zeros = np.zeros(len(hold_cols))
-            h.changeColsBounds(len(hold_cols), hold_cols, zeros, zeros)
-            h.run()
-            first = highs_status(h)
-            h.changeColsBounds(len(hold_cols), hold_cols, zeros, lp.col_upper[hold_cols])
-            logger.info("Multi-day first pass (no holding): %s", first.value)
+            _first_pass(h, lp, model, kept, layout, hold_cols)
         h.run()
         added = 0
         for _ in range(_MAX_ROUNDS):
@@ -133,6 +126,49 @@ def solve_timeline_lp(
         added,
     )
     return ArraySolution(status, "HiGHS", elapsed, objective, x, activity)
+
+
+def _first_pass(
+    h: Any,
+    lp: LinearProgram,
+    model: LinearProgram,
+    kept: np.ndarray,
+    layout: MultiPeriodLayout,
+    hold_cols: np.ndarray,
+) -> None:
+    """Solve without holding (no stocks, no queues, no initial stock), then put it back.
+
+    Always feasible (unmet demand absorbs everything); the solver then continues from that
+    basis on the full model.
+    """
+    d = layout.data
+    P = len(d.products)
+    # day-1 balance rows of the holding nodes carry "- initial stock" on their right side
+    names = lp.row_index
+    first = names[f"balance_{safe_name(d.node_ids[0])}_{safe_name(d.products[0])}_d1"]
+    full_rows = first + (d.hold_node[:, None] * P + np.arange(P)[None, :]).ravel()
+    rows = np.searchsorted(kept, full_rows).astype(np.int32)
+    initial = d.hold_initial_m3.ravel()
+    keep_rows = np.array(
+        [i for i, n in enumerate(model.row_names) if n.startswith("keep_")], dtype=np.int32
+    )
+    zeros = np.zeros(len(hold_cols))
+    h.changeColsBounds(len(hold_cols), hold_cols, zeros, zeros)
+    h.changeRowsBounds(
+        len(rows), rows, model.row_lower[rows] + initial, model.row_upper[rows] + initial
+    )
+    if len(keep_rows):
+        h.changeRowsBounds(
+            len(keep_rows), keep_rows, np.zeros(len(keep_rows)), model.row_upper[keep_rows]
+        )
+    h.run()
+    logger.info("Multi-day first pass (no holding): %s", highs_status(h).value)
+    h.changeColsBounds(len(hold_cols), hold_cols, lp.col_lower[hold_cols], lp.col_upper[hold_cols])
+    h.changeRowsBounds(len(rows), rows, model.row_lower[rows], model.row_upper[rows])
+    if len(keep_rows):
+        h.changeRowsBounds(
+            len(keep_rows), keep_rows, model.row_lower[keep_rows], model.row_upper[keep_rows]
+        )
 
 
 def _needed_from_start(lp: LinearProgram, layout: MultiPeriodLayout) -> np.ndarray:

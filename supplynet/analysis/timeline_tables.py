@@ -236,7 +236,7 @@ class SolutionTables:
         frame.insert(
             1, "name", [self.inputs.node_names[d.node_ids.index(n)] for n in frame["node_id"]]
         )
-        self._add_stock(frame)
+        frame = self._add_stock(frame)
         frame = frame.sort_values(names, kind="stable").set_index(names)
         if self.inputs.start_date is not None:
             first = frame["first_stockout_day"].to_numpy()
@@ -247,27 +247,26 @@ class SolutionTables:
             )
         return frame[[c for c in frame.columns if c in _NODE_COLUMNS or c == "first_stockout_date"]]
 
-    def _add_stock(self, frame: pd.DataFrame) -> None:
+    def _add_stock(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Initial, final and lowest depot stock on the class-"all" rows."""
         d = self.d
-        for col in ("initial_stock_m3", "final_stock_m3", "min_stock_m3"):
-            frame[col] = np.nan
         depots = np.flatnonzero(d.hold_is_depot)
-        for j in depots:
-            node = d.node_ids[d.hold_node[j]]
-            for p, product in enumerate([*d.products, ALL]):
-                if product == ALL:
-                    series, init = self.hold[:, j, :].sum(axis=1), d.hold_initial_m3[j].sum()
-                else:
-                    series, init = self.hold[:, j, p], d.hold_initial_m3[j, p]
-                at = (
-                    (frame["node_id"] == node)
-                    & (frame["demand_class"] == ALL)
-                    & (frame["product"] == product)
-                )
-                frame.loc[at, "initial_stock_m3"] = init
-                frame.loc[at, "final_stock_m3"] = series[-1]
-                frame.loc[at, "min_stock_m3"] = series.min()
+        stock = self.hold[:, depots, :]  # (N, D, P)
+        with_all = np.concatenate([stock, stock.sum(axis=2, keepdims=True)], axis=2)
+        initial = d.hold_initial_m3[depots]
+        initial = np.concatenate([initial, initial.sum(axis=1, keepdims=True)], axis=1)
+        products = [*d.products, ALL]
+        rows = pd.DataFrame(
+            {
+                "node_id": np.repeat([d.node_ids[d.hold_node[j]] for j in depots], len(products)),
+                "demand_class": ALL,
+                "product": np.tile(products, len(depots)),
+                "initial_stock_m3": initial.ravel(),
+                "final_stock_m3": with_all[-1].ravel(),
+                "min_stock_m3": with_all.min(axis=0).ravel(),
+            }
+        )
+        return frame.merge(rows, on=["node_id", "demand_class", "product"], how="left")
 
     def corridors(self) -> pd.DataFrame:
         names = ["corridor", "day"]

@@ -97,7 +97,7 @@ class MultiPeriodData:
         How a node's short supply is shared among its classes.
     escorts : tuple of EscortWindow
         The shared-escort constraints.
-    early_service_share, holding_credit_share, keep_stock_share : float
+    early_service_share, queue_cost_share, keep_stock_share : float
         Tie-breakers, as shares of ``penalty_per_m3`` (see Notes).
     """
 
@@ -130,7 +130,7 @@ class MultiPeriodData:
     allocation: Literal["priority", "pro-rata"] = "priority"
     escorts: tuple[EscortWindow, ...] = ()
     early_service_share: float = 0.01
-    holding_credit_share: float = 1e-6
+    queue_cost_share: float = 1e-6
     keep_stock_share: float = 0.25
 
     def __post_init__(self) -> None:
@@ -359,7 +359,7 @@ def build_multiperiod(d: MultiPeriodData) -> LinearProgram:
 
         \\min \\sum_{e,p,t} k_e x_{e,p,t} + \\sum_{v,p,t} k_v s_{v,p,t}
             + \\sum_{r,t} P\\, w_{k(r)}\\, \\tau_t\\, u_{r,t}
-            - \\epsilon P \\sum_{\\text{depots}} h + \\epsilon P \\sum_{\\text{queues}} h
+            + \\epsilon P \\sum_{\\text{queues}} h
             + \\kappa P \\sum_{j,p} q_{j,p}
 
     subject to, for every node, product and day (**balance**, with
@@ -388,8 +388,8 @@ def build_multiperiod(d: MultiPeriodData) -> LinearProgram:
     :math:`P` the unmet-demand penalty, :math:`w_k` the class weight, and three small
     tie-breakers settle what the penalties leave open: :math:`\\tau_t = 1 + \\delta
     (N-1-t)/(N-1)` serves earlier demand first within a class (:math:`\\delta` =
-    ``early_service_share``), :math:`\\epsilon` (``holding_credit_share``) keeps stocks full
-    and queues empty when nothing else differs, and :math:`\\kappa`
+    ``early_service_share``), :math:`\\epsilon` (``queue_cost_share``) keeps tankers from
+    queueing when it does not help, and :math:`\\kappa`
     (``keep_stock_share``, below every class weight) asks depots to end the horizon no
     lower than they started, for fuel that no demand needs. With ``allocation =
     "pro-rata"`` the unmet demand of every class at a node is the same share of its
@@ -563,8 +563,9 @@ def _define_hold(b: _Builder) -> slice:
         for j in range(H)
         for p in prods
     ]
-    credit = b.d.holding_credit_share * d.penalty_per_m3
-    per_hold = np.where(d.hold_is_depot, -credit, credit)
+    # fuel waiting in tankers costs a little (so tankers queue only when it helps); a
+    # depot's stock costs nothing
+    per_hold = np.where(d.hold_is_depot, 0.0, d.queue_cost_share * d.penalty_per_m3)
     cost = np.broadcast_to(per_hold[None, :, None], (N, H, P))
     cap = np.broadcast_to(d.hold_capacity_m3[None, :, None], (N, H, P))
     block = b.columns(cost, np.zeros(N * H * P), cap, names)
