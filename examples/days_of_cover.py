@@ -57,7 +57,9 @@ def main() -> None:
         timeline.raise_for_status()
         rows.append(bamako_rows(timeline))
     table = pd.DataFrame(rows).set_index("scenario").T
-    with pd.option_context("display.width", 200, "display.max_columns", 10, "display.max_colwidth", 30):
+    with pd.option_context(
+        "display.width", 200, "display.max_columns", 10, "display.max_colwidth", 30
+    ):
         print("Bamako (Sénou): days of cover, first day short and shortfall by demand class")
         print(table)
     if args.out:

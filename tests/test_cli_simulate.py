@@ -35,7 +35,11 @@ def test_simulate_table(capsys, monkeypatch) -> None:
 def test_simulate_weekly_rows_for_long_horizons(capsys, monkeypatch) -> None:
     code, out, _ = run_cli(capsys, monkeypatch, "simulate", CUT, "--days", "70", "--single-product")
     assert code == 0
-    assert "weekly rows" in out and "2025-09-22" in out and "2025-09-16" not in out.split("weekly rows")[1]
+    assert (
+        "weekly rows" in out
+        and "2025-09-22" in out
+        and "2025-09-16" not in out.split("weekly rows")[1]
+    )
 
 
 def test_simulate_json_and_csv(capsys, monkeypatch, tmp_path: Path) -> None:
@@ -53,10 +57,21 @@ def test_simulate_json_and_csv(capsys, monkeypatch, tmp_path: Path) -> None:
     )
     assert code == 0 and "wrote 5 files" in err
     nodes = pd.read_csv(folder / "nodes.csv")
-    assert {"node_id", "demand_class", "product", "days_of_cover", "first_stockout_day"} <= set(nodes.columns)
+    assert {"node_id", "demand_class", "product", "days_of_cover", "first_stockout_day"} <= set(
+        nodes.columns
+    )
     # a json run into the same folder replaces the csv outputs
     code, _, _ = run_cli(
-        capsys, monkeypatch, "simulate", CUT, "--days", "8", "--format", "json", "--out", str(folder)
+        capsys,
+        monkeypatch,
+        "simulate",
+        CUT,
+        "--days",
+        "8",
+        "--format",
+        "json",
+        "--out",
+        str(folder),
     )
     assert code == 0 and sorted(p.name for p in folder.iterdir()) == ["result.json"]
 
@@ -71,7 +86,7 @@ def test_simulate_json_and_csv(capsys, monkeypatch, tmp_path: Path) -> None:
     ],
 )
 def test_simulate_bad_input_exits_2(capsys, monkeypatch, args: list[str], pattern: str) -> None:
-    code, out, err = run_cli(capsys, monkeypatch, "simulate", *args)
+    code, _, err = run_cli(capsys, monkeypatch, "simulate", *args)
     assert code == 2
     assert pattern in err and "Traceback" not in err and err.count("\n") == 1
 
@@ -81,7 +96,10 @@ def test_simulate_bad_scenario_key_exits_2(capsys, monkeypatch, tmp_path: Path) 
     bad.write_text('[[rationing]]\nclass = "esential"\nfactor = 0.5\n', encoding="utf-8")
     code, _, err = run_cli(capsys, monkeypatch, "simulate", str(bad), "--days", "5")
     assert code == 2
-    assert "bad.toml: rationing.0.class: unknown demand class 'esential'; did you mean 'essential'" in err
+    assert (
+        "bad.toml: rationing.0.class: unknown demand class 'esential'; did you mean 'essential'"
+        in err
+    )
 
 
 def test_simulate_not_optimal_exits_3_after_writing(capsys, monkeypatch, tmp_path: Path) -> None:
@@ -91,11 +109,20 @@ def test_simulate_not_optimal_exits_3_after_writing(capsys, monkeypatch, tmp_pat
     def never(lp, solver=None, **kw):
         import numpy as np
 
-        return ArraySolution(Status.NOT_SOLVED, "HiGHS", 0.0, None, np.full(lp.num_cols, np.nan), np.full(lp.num_rows, np.nan))
+        return ArraySolution(
+            Status.NOT_SOLVED,
+            "HiGHS",
+            0.0,
+            None,
+            np.full(lp.num_cols, np.nan),
+            np.full(lp.num_rows, np.nan),
+        )
 
     monkeypatch.setattr(simulate_module, "solve_timeline_lp", never)
     folder = tmp_path / "out"
-    code, out, err = run_cli(capsys, monkeypatch, "simulate", CUT, "--days", "3", "--out", str(folder))
+    code, out, err = run_cli(
+        capsys, monkeypatch, "simulate", CUT, "--days", "3", "--out", str(folder)
+    )
     assert code == 3
     assert "not optimal" in err and "status not_solved" in out
     assert json.loads((folder / "summary.json").read_text())["status"] == "not_solved"
@@ -104,5 +131,30 @@ def test_simulate_not_optimal_exits_3_after_writing(capsys, monkeypatch, tmp_pat
 def test_run_notes_the_multi_day_keys_it_ignores(capsys, monkeypatch) -> None:
     code, out, _ = run_cli(capsys, monkeypatch, "run", CUT)
     assert code == 0
-    assert "the steady state ignores this scenario's multi-day keys (days, start_date, events, rationing)" in out
+    assert (
+        "the steady state ignores this scenario's multi-day keys "
+        "(days, start_date, events, rationing)" in out
+    )
     assert run_module.RUN_OUTPUTS  # unchanged outputs of run
+
+
+def test_progress_indicator_on_a_terminal(monkeypatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from supplynet.cli import simulate as simulate_cli
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(
+        simulate_cli, "err_console", Console(file=buffer, force_terminal=True, width=100)
+    )
+
+    def call(progress):
+        for stage in ("preparing", "building", "solving", "reading"):
+            progress(stage)
+        return "done"
+
+    assert simulate_cli._run_with_progress(call) == "done"
+    text = buffer.getvalue()
+    assert "Reading the scenario and the demand tables" in text and "Solving" in text

@@ -24,8 +24,9 @@ def _write(tmp_path: Path, text: str) -> Path:
     [
         ("[stock_m3]\nbamako = -5", r"sc\.toml: stock_m3\.bamako = -5: Input should be greater"),
         (
-            '[[events]]\nloss_rate = { dakar-kayes = 1.5 }',
-            r"sc\.toml: events\.0\.loss_rate\.dakar-kayes = 1\.5: Input should be less than or equal to 1",
+            "[[events]]\nloss_rate = { dakar-kayes = 1.5 }",
+            r"sc\.toml: events\.0\.loss_rate\.dakar-kayes = 1\.5: "
+            r"Input should be less than or equal to 1",
         ),
         (
             '[[events]]\nstart_day = 10\nend_day = 3\nblocked_nodes = ["kouremale"]',
@@ -39,15 +40,30 @@ def _write(tmp_path: Path, text: str) -> Path:
             '[[convoys]]\ncorridor = "dakar-kayes"\nmax_tankers = 5',
             r"convoys\.0: give exactly one of every_days or days",
         ),
-        ('[[events]]\nblocked_nodez = ["x"]', r"events\.0: unknown key 'blocked_nodez'; did you mean 'blocked_nodes'"),
-        ('[[rationing]]\nclass = "power"\nfactr = 0.5', r"rationing\.0: unknown key 'factr'; did you mean 'factor'"),
+        (
+            '[[events]]\nblocked_nodez = ["x"]',
+            r"events\.0: unknown key 'blocked_nodez'; did you mean 'blocked_nodes'",
+        ),
+        (
+            '[[rationing]]\nclass = "power"\nfactr = 0.5',
+            r"rationing\.0: unknown key 'factr'; did you mean 'factor'",
+        ),
         ("[[events]]\nstart_day = 3", r"events\.0: the event changes nothing"),
         ('allocation = "fair"', r"allocation = 'fair': Input should be 'priority' or 'pro-rata'"),
         ("start_date = 2025-10-01T08:00:00", r"start_date = .*give a date without a time"),
         ("days = 0", r"days = 0: Input should be greater than or equal to 1"),
-        ("[[events]]\nstart_day = 2.5\nblocked_nodes = ['dakar']", r"events\.0\.start_day = 2\.5: Input should be a valid integer"),
-        ("[escorts]\nconvoys = 1\ntankers_per_convoy = 10\nperiod_days = 0", r"escorts\.period_days = 0"),
-        ("[assumptions]\ndriving_hours_per_day = 30", r"assumptions\.driving_hours_per_day = 30(\.0)?: must be between 0 and 24"),
+        (
+            "[[events]]\nstart_day = 2.5\nblocked_nodes = ['dakar']",
+            r"events\.0\.start_day = 2\.5: Input should be a valid integer",
+        ),
+        (
+            "[escorts]\nconvoys = 1\ntankers_per_convoy = 10\nperiod_days = 0",
+            r"escorts\.period_days = 0",
+        ),
+        (
+            "[assumptions]\ndriving_hours_per_day = 30",
+            r"assumptions\.driving_hours_per_day = 30(\.0)?: must be between 0 and 24",
+        ),
     ],
 )
 def test_file_errors_are_one_line(tmp_path: Path, text: str, pattern: str) -> None:
@@ -67,7 +83,8 @@ def test_file_errors_are_one_line(tmp_path: Path, text: str, pattern: str) -> No
         (
             '[[rationing]]\nclass = "esential"\nfactor = 0.5',
             5,
-            r"sc\.toml: rationing\.0\.class: unknown demand class 'esential'; did you mean 'essential'",
+            r"sc\.toml: rationing\.0\.class: unknown demand class 'esential'; "
+            r"did you mean 'essential'",
         ),
         (
             '[[rationing]]\nclass = "power"\nproduct = "disel"\nfactor = 0.5',
@@ -82,17 +99,19 @@ def test_file_errors_are_one_line(tmp_path: Path, text: str, pattern: str) -> No
         (
             '[[events]]\nblocked_corridors = ["dakar-kays"]',
             5,
-            r"sc\.toml: events\.0\.blocked_corridors: unknown corridor 'dakar-kays'; did you mean 'dakar-kayes'",
+            r"sc\.toml: events\.0\.blocked_corridors: unknown corridor 'dakar-kays'; "
+            r"did you mean 'dakar-kayes'",
         ),
         (
-            '[[events]]\nloss_rate = { kayes_diemaa = 0.1 }',
+            "[[events]]\nloss_rate = { kayes_diemaa = 0.1 }",
             5,
             r"events\.0\.loss_rate: unknown corridor, edge or node 'kayes_diemaa'",
         ),
         (
             '[[convoys]]\ncorridor = "dakar-kaye"\nevery_days = 3\nmax_tankers = 5',
             5,
-            r"sc\.toml: convoys\.0\.corridor: unknown corridor 'dakar-kaye'; did you mean 'dakar-kayes'",
+            r"sc\.toml: convoys\.0\.corridor: unknown corridor 'dakar-kaye'; "
+            r"did you mean 'dakar-kayes'",
         ),
         (
             '[[convoys]]\ncorridor = "dakar-kayes"\ndays = [2, 40]\nmax_tankers = 5',
@@ -105,7 +124,8 @@ def test_file_errors_are_one_line(tmp_path: Path, text: str, pattern: str) -> No
             r"sc\.toml: events\.0: 2025-10-01 is a date, but the scenario has no start_date",
         ),
         (
-            "start_date = 2025-10-05\n[[events]]\nstart_date = 2025-10-01\nblocked_nodes = ['dakar']",
+            "start_date = 2025-10-05\n[[events]]\nstart_date = 2025-10-01\n"
+            "blocked_nodes = ['dakar']",
             5,
             r"events\.0: 2025-10-01 is before the scenario's start_date 2025-10-05",
         ),
@@ -133,7 +153,9 @@ def test_errors_found_against_the_network_and_horizon(
 
 @pytest.mark.parametrize("days", [0, -3, 4000, 2.5, True])
 def test_bad_horizon(net: sn.Network, days: object) -> None:
-    with pytest.raises(sn.ScenarioError, match=r"days = .*: must be a whole number from 1 to 3,650"):
+    with pytest.raises(
+        sn.ScenarioError, match=r"days = .*: must be a whole number from 1 to 3,650"
+    ):
         sn.simulate_supply(net, None, days)  # type: ignore[arg-type]
 
 
@@ -156,7 +178,9 @@ def test_time_keys_are_listed_for_the_steady_state(net: sn.Network) -> None:
     assert sn.max_throughput(net, sc).delivered_m3_day == pytest.approx(
         sn.max_throughput(net).delivered_m3_day
     )
-    area = sn.Scenario(name="a", areas=[sn.Area(center=(-11.43, 14.45), radius_km=50, loss_rate=0.2)])
+    area = sn.Scenario(
+        name="a", areas=[sn.Area(center=(-11.43, 14.45), radius_km=50, loss_rate=0.2)]
+    )
     assert area.areas[0].factor == 1.0  # a loss area keeps its capacity
     assert area.steady_state_ignores() == ["areas.0.loss_rate"]
 
@@ -203,17 +227,47 @@ def test_tables_cover_bamako_and_every_regional_capital(net: sn.Network) -> None
 @pytest.mark.parametrize(
     ("file", "change", "pattern"),
     [
-        ("demand.csv", lambda df: df.assign(demand_m3_day="-3"), r"demand\.csv: row 2, column demand_m3_day: '-3' is not"),
-        ("demand.csv", lambda df: df.assign(product="disel"), r"row 2, column product: unknown product 'disel'; did you mean 'diesel'"),
-        ("demand_classes.csv", lambda df: df.assign(priority_weight="0"), r"row 2, column priority_weight: '0' is not a number > 0"),
+        (
+            "demand.csv",
+            lambda df: df.assign(demand_m3_day="-3"),
+            r"demand\.csv: row 2, column demand_m3_day: '-3' is not",
+        ),
+        (
+            "demand.csv",
+            lambda df: df.assign(product="disel"),
+            r"row 2, column product: unknown product 'disel'; did you mean 'diesel'",
+        ),
+        (
+            "demand_classes.csv",
+            lambda df: df.assign(priority_weight="0"),
+            r"row 2, column priority_weight: '0' is not a number > 0",
+        ),
         ("demand.csv", lambda df: pd.concat([df, df.head(1)]), r"duplicate row for bamako"),
-        ("supply_mix.csv", lambda df: df.assign(share="0.5"), r"the shares of 'niamey' add up to 0\.5, not 1"),
-        ("timeline.csv", lambda df: df.drop(columns="value"), r"timeline\.csv: missing column\(s\) value"),
-        ("timeline.csv", lambda df: df.head(3), r"timeline\.csv: missing key\(s\) queue_tankers, convoy_max_tankers"),
-        ("depots.csv", lambda df: df.assign(capacity_m3="lots"), r"depots\.csv: row 2, column capacity_m3: 'lots'"),
+        (
+            "supply_mix.csv",
+            lambda df: df.assign(share="0.5"),
+            r"the shares of 'niamey' add up to 0\.5, not 1",
+        ),
+        (
+            "timeline.csv",
+            lambda df: df.drop(columns="value"),
+            r"timeline\.csv: missing column\(s\) value",
+        ),
+        (
+            "timeline.csv",
+            lambda df: df.head(3),
+            r"timeline\.csv: missing key\(s\) queue_tankers, convoy_max_tankers",
+        ),
+        (
+            "depots.csv",
+            lambda df: df.assign(capacity_m3="lots"),
+            r"depots\.csv: row 2, column capacity_m3: 'lots'",
+        ),
     ],
 )
-def test_bad_tables_name_file_row_and_column(tmp_path: Path, file: str, change: object, pattern: str) -> None:
+def test_bad_tables_name_file_row_and_column(
+    tmp_path: Path, file: str, change: object, pattern: str
+) -> None:
     from supplynet.datasets import data_path
 
     for name in DEMAND_FILES:

@@ -302,3 +302,16 @@ def test_timed_closure_means_what_the_untimed_key_means(net: sn.Network) -> None
     assert np.array_equal(a.arc_capacity_m3, b.arc_capacity_m3)
     assert np.array_equal(a.supply_m3, b.supply_m3)
     assert np.array_equal(a.node_limit_m3, b.node_limit_m3)
+
+
+def test_progress_reports_every_stage_in_order() -> None:
+    from supplynet.analysis.simulate import STAGES
+
+    net = chain_network(
+        [("p", "b", 24.0, "c")],
+        {"p": {"kind": "port", "supply_m3_day": 5}, "b": {"kind": "demand", "demand_m3_day": 10}},
+    )
+    seen: list[str] = []
+    tl = sn.simulate_supply(net, _sc(), 3, progress=seen.append)
+    assert tuple(seen) == STAGES and tl.ok
+    assert set(tl.timings) == {"prepare_s", "build_s", "solve_s", "read_s"}

@@ -158,7 +158,10 @@ def main() -> None:
         print(f"  {r['case']:>24}, {r['days']:>3} days: {r['ratio_a_b']:.2f}x{extra}")
     print("\ngrowth (whole call per day of horizon):")
     for r in rows:
-        print(f"  {r['case']:>24}, {r['days']:>3} days: {1000 * r['a_total_s'] / r['days']:.1f} ms/day")
+        print(
+            f"  {r['case']:>24}, {r['days']:>3} days: "
+            f"{1000 * r['a_total_s'] / r['days']:.1f} ms/day"
+        )
 
 
 if __name__ == "__main__":
