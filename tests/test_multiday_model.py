@@ -237,7 +237,7 @@ def test_rounded_routes_keep_their_time(net: sn.Network) -> None:
     exact time rounded; every supply point's fastest route to Bamako is within a day."""
     import networkx as nx
 
-    from supplynet.analysis.timeline_inputs import earliest_arrival_days
+    from supplynet.analysis.timeline_events import earliest_arrival_days
 
     whole = timeline_arrays(net, sn.Scenario(name="b"), 2, single_product=True).data
     exact = timeline_arrays(
