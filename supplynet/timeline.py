@@ -171,9 +171,11 @@ class SupplyTimeline:
         }
         if self.ok and len(self.balance):
             total = {str(c): float(cast(float, v)) for c, v in self.balance.loc[ALL].items()}
-            demand = float(
-                self.nodes.xs((ALL, ALL), level=("demand_class", "product"))["demand_m3"].sum()
+            nodes = self.nodes
+            totals = (nodes.index.get_level_values("demand_class") == ALL) & (
+                nodes.index.get_level_values("product") == ALL
             )
+            demand = float(nodes.loc[totals, "demand_m3"].sum()) if len(nodes) else 0.0
             out.update(
                 demand_m3=demand,
                 served_m3=total["served_m3"],

@@ -315,3 +315,39 @@ def test_progress_reports_every_stage_in_order() -> None:
     tl = sn.simulate_supply(net, _sc(), 3, progress=seen.append)
     assert tuple(seen) == STAGES and tl.ok
     assert set(tl.timings) == {"prepare_s", "build_s", "solve_s", "read_s"}
+
+
+@pytest.mark.parametrize("case", ["no supply", "no demand", "one day pro rata"])
+def test_edge_cases_solve_and_write(tmp_path: Path, case: str) -> None:
+    if case == "no supply":
+        net = chain_network(
+            [("p", "b", 24.0, "c")], {"b": {"kind": "depot", "demand_m3_day": 10, "stock_m3": 15}}
+        )
+        tl = sn.simulate_supply(net, _sc(), 3)
+        assert tl.nodes.loc[("b", "all", "all"), "shortfall_m3"] == pytest.approx(15.0)
+        assert tl.nodes.loc[("b", "all", "all"), "first_stockout_day"] == 2
+    elif case == "no demand":
+        net = chain_network([("p", "b", 24.0, "c")], {"p": {"kind": "port", "supply_m3_day": 5}})
+        tl = sn.simulate_supply(net, _sc(), 3)
+        assert len(tl.nodes) == 0 and tl.summary()["demand_m3"] == 0.0
+    else:
+        net = chain_network(
+            [("p", "b", 0.0, "c")],
+            {
+                "p": {"kind": "port", "supply_m3_day": 5},
+                "b": {"kind": "demand", "demand_m3_day": 10},
+            },
+        )
+        tl = sn.simulate_supply(net, _sc(allocation="pro-rata"), 1)
+        assert tl.nodes.loc[("b", "all", "all"), "shortfall_m3"] == pytest.approx(5.0)
+    assert tl.ok
+    written = tl.write(tmp_path / "out")
+    assert sorted(p.name for p in written) == [
+        "summary.json",
+        "daily.csv",
+        "nodes.csv",
+        "corridors.csv",
+        "balance.csv",
+    ] or sorted(p.name for p in written) == sorted(
+        ["summary.json", "daily.csv", "nodes.csv", "corridors.csv", "balance.csv"]
+    )

@@ -190,7 +190,7 @@ class SolutionTables:
     def nodes(self) -> pd.DataFrame:
         d = self.d
         names = ["node_id", "demand_class", "product"]
-        if not self.solved:
+        if not self.solved or not len(d.demand_node):
             return pd.DataFrame(
                 columns=_NODE_COLUMNS, index=pd.MultiIndex.from_tuples([], names=names)
             )
