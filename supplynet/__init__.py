@@ -7,6 +7,7 @@ The public API::
     sc = sn.Scenario.from_file("examples/scenarios/blockade_2025.toml")
     res = sn.max_throughput(net, sc, destination="Bamako")
     res = sn.least_cost_supply(net, sc)
+    tl = sn.simulate_supply(net, "examples/scenarios/six_week_cut.toml", days=90)
 
 The public names are loaded on first use, so ``import supplynet`` (and the CLI's start-up)
 does not pay for pandas, networkx or the solvers until they are needed.
@@ -23,10 +24,12 @@ if TYPE_CHECKING:
     from supplynet.analysis.criticality import CriticalityResult, criticality
     from supplynet.analysis.interdiction import InterdictionResult, interdict
     from supplynet.analysis.montecarlo import MonteCarloResult, MonteCarloSpec, monte_carlo
+    from supplynet.analysis.simulate import simulate_supply
     from supplynet.analysis.sweep import SweepResult, SweepSpec, run_sweep
     from supplynet.assumptions import Assumptions, load_assumptions
     from supplynet.capacity import CapacityTable, load_capacity_table
     from supplynet.datasets import load_network
+    from supplynet.demand import DemandTables, load_demand_tables
     from supplynet.engine import Engine
     from supplynet.errors import (
         DataError,
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     from supplynet.results import Result, SupplyResult, ThroughputResult
     from supplynet.scenario import Area, Scenario
     from supplynet.solvers import Status
+    from supplynet.timeline import SupplyTimeline
 
 __version__ = "0.1.0"
 
@@ -64,6 +68,10 @@ _WHERE = {
     "CapacityTable": "supplynet.capacity",
     "load_capacity_table": "supplynet.capacity",
     "load_network": "supplynet.datasets",
+    "DemandTables": "supplynet.demand",
+    "load_demand_tables": "supplynet.demand",
+    "simulate_supply": "supplynet.analysis.simulate",
+    "SupplyTimeline": "supplynet.timeline",
     "DataError": "supplynet.errors",
     "InfeasibleError": "supplynet.errors",
     "ScenarioError": "supplynet.errors",
@@ -91,6 +99,7 @@ __all__ = [
     "CapacityTable",
     "CriticalityResult",
     "DataError",
+    "DemandTables",
     "Engine",
     "InfeasibleError",
     "InterdictionResult",
@@ -105,6 +114,7 @@ __all__ = [
     "SolverError",
     "Status",
     "SupplyResult",
+    "SupplyTimeline",
     "SupplynetError",
     "SweepResult",
     "SweepSpec",
@@ -117,11 +127,13 @@ __all__ = [
     "least_cost_supply",
     "load_assumptions",
     "load_capacity_table",
+    "load_demand_tables",
     "load_network",
     "load_observed",
     "max_throughput",
     "monte_carlo",
     "run_sweep",
+    "simulate_supply",
 ]
 
 

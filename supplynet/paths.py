@@ -25,6 +25,13 @@ DATA_FILES = (
     "observed/arrivals.csv",
     "observed/attacks.csv",
     "observed/measures.csv",
+    # the multi-day model's tables (supplynet.demand)
+    "products.csv",
+    "demand_classes.csv",
+    "demand.csv",
+    "depots.csv",
+    "supply_mix.csv",
+    "timeline.csv",
     "countries.geojson",
 )
 

@@ -25,6 +25,7 @@ from supplynet.cli.network import corridors, network_info
 from supplynet.cli.options import VerboseOpt, configure_logging
 from supplynet.cli.report import report_command
 from supplynet.cli.run import NotOptimal, run
+from supplynet.cli.simulate import simulate
 from supplynet.cli.vulnerability import (
     criticality_command,
     interdict_command,
@@ -65,6 +66,7 @@ def _root(verbose: VerboseOpt = False) -> None:
 
 
 app.command()(run)
+app.command()(simulate)
 app.command()(corridors)
 app.command("criticality")(criticality_command)
 app.command("interdict")(interdict_command)

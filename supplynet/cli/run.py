@@ -87,6 +87,12 @@ def run(
     }
     if baseline.ok and baseline.delivered_m3_day > 0 and flow.ok:
         summary["share_of_baseline"] = flow.delivered_m3_day / baseline.delivered_m3_day
+    ignored = sc.steady_state_ignores()
+    if ignored:
+        summary["notes"] = [
+            f"the steady state ignores this scenario's multi-day keys ({', '.join(ignored)}); "
+            "supplynet simulate runs them day by day"
+        ]
     # rendered only where they go somewhere: a table on the terminal needs no CSV
     files = _render_files(summary, flow, supply, fmt_) if out or fmt_ is not Format.table else {}
     written = ""
@@ -133,6 +139,8 @@ def _print_tables(
 ) -> None:
     head_line = f"Scenario {sc.name}" + (f": {sc.description}" if sc.description else "")
     console.print(lit(head_line, "bold"))
+    for note in summary.get("notes", []):
+        console.print(lit("note: ", "yellow") + lit(note))
     console.print(
         lit(
             f"network {summary['network']}, solver {flow.solver}; "

@@ -31,7 +31,23 @@ Semantics
 ``demand``              ``{node: m3/day}`` replaces a node's demand
 ``demand_factor``       multiplies every demand (after ``demand``)
 ``stock_m3``            ``{node: m3}`` replaces a node's stock (for the days it covers)
-``assumptions``         overrides ``cost_per_m3_km`` or ``unmet_penalty_per_m3``
+``assumptions``         overrides ``cost_per_m3_km`` or ``unmet_penalty_per_m3`` (and, for
+                        the multi-day model, ``driving_hours_per_day``,
+                        ``truck_time_factor``, ``border_delay_days``, ``queue_tankers``)
+
+Multi-day keys (:mod:`supplynet.scenario.timeline`; read by
+:func:`supplynet.simulate_supply`, ignored by the steady-state analyses, which say so:
+:meth:`Scenario.steady_state_ignores`):
+
+``days``                the default horizon
+``start_date``          the date of day 1 (windows and convoy days may then be dates)
+``allocation``          ``"priority"`` (default) or ``"pro-rata"``
+``events``              timed operations: the capacity keys above, plus ``loss_rate``,
+                        ``delay_days`` and ``supply_factors`` (by product), over a window
+``convoys``             corridors passing only in convoys (size, cadence, transit time)
+``escorts``             one pool of escorts shared by every escorted convoy
+``rationing``           a demand class scaled over a window
+an area's ``loss_rate`` the share of the fuel driven into it that is lost (every day)
 
 Every number has a documented range (:mod:`supplynet.scenario.ranges`) and is strict: a
 string where a number belongs is an error, as is a value out of its range.
@@ -55,5 +71,16 @@ keeps a quarter of its capacity.
 
 from supplynet.scenario.model import Area, Scenario, describe_validation
 from supplynet.scenario.ranges import RANGES, ranges_table
+from supplynet.scenario.timeline import Convoy, Escorts, Event, Rationing
 
-__all__ = ["RANGES", "Area", "Scenario", "describe_validation", "ranges_table"]
+__all__ = [
+    "RANGES",
+    "Area",
+    "Convoy",
+    "Escorts",
+    "Event",
+    "Rationing",
+    "Scenario",
+    "describe_validation",
+    "ranges_table",
+]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import networkx as nx
 from shapely.geometry import Point
@@ -26,7 +26,7 @@ from supplynet.network import Network, node_corridors
 if TYPE_CHECKING:
     from supplynet.scenario.model import Area, Scenario
 
-__all__ = ["CapacityChanges", "Resolver", "apply_scenario", "elements_inside"]
+__all__ = ["CapacityChanges", "CapacityOperations", "Resolver", "apply_scenario", "elements_inside"]
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +136,23 @@ def elements_inside(net: Network, area: BaseGeometry) -> tuple[list[str], list[s
     return edges, nodes
 
 
+class CapacityOperations(Protocol):
+    """The capacity keys a scenario (or one of its timed events) holds."""
+
+    @property
+    def blocked_corridors(self) -> list[str]: ...
+    @property
+    def blocked_edges(self) -> list[str]: ...
+    @property
+    def blocked_nodes(self) -> list[str]: ...
+    @property
+    def capacity_factors(self) -> Mapping[str, float]: ...
+    @property
+    def capacity_limits_m3_day(self) -> Mapping[str, float]: ...
+    @property
+    def areas(self) -> Sequence[Area]: ...
+
+
 class CapacityChanges:
     """Capacity changes collected from a scenario, applied in one pass.
 
@@ -161,7 +178,7 @@ class CapacityChanges:
     def limit_node(self, nid: str, limit: float) -> None:
         self.node_limit[nid] = min(limit, self.node_limit.get(nid, math.inf))
 
-    def collect_blocks(self, r: Resolver, sc: Scenario) -> None:
+    def collect_blocks(self, r: Resolver, sc: CapacityOperations) -> None:
         """``blocked_corridors``, ``blocked_edges`` and ``blocked_nodes``: factor 0."""
         if sc.blocked_corridors:
             arcs, posts = r.corridor_elements(sc.blocked_corridors, "blocked_corridors")
@@ -282,8 +299,11 @@ class CapacityChanges:
         return rows
 
 
-def collect_changes(r: Resolver, sc: Scenario) -> CapacityChanges:
-    """Every capacity change of ``sc`` (blocks, factors, limits, areas) on ``r.net``."""
+def collect_changes(r: Resolver, sc: CapacityOperations) -> CapacityChanges:
+    """Every capacity change of ``sc`` (blocks, factors, limits, areas) on ``r.net``.
+
+    ``sc`` is a :class:`Scenario` or one of its timed events (the same keys, the same
+    meaning)."""
     changes = CapacityChanges()
     changes.collect_blocks(r, sc)
     changes.collect_table(r, sc.capacity_factors, "capacity_factors")

@@ -10,139 +10,65 @@ comes from a file (:meth:`Scenario.from_file`) or from Python (``Scenario(...)``
 from __future__ import annotations
 
 import logging
-import math
 import tomllib
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
-from shapely import wkt as shapely_wkt
-from shapely.errors import ShapelyError
-from shapely.geometry import Polygon
-from shapely.geometry.base import BaseGeometry
+from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from supplynet.errors import ScenarioError, closest, shown
+from supplynet.errors import ScenarioError, shown
 from supplynet.network import Network
 from supplynet.scenario.apply import apply_scenario
+from supplynet.scenario.area import Area
+from supplynet.scenario.base import DateValue, Validated, describe_validation
 from supplynet.scenario.ranges import (
     NAME_CHARS,
     RANGES,
+    Day,
     DemandFactor,
     DemandM3Day,
     Description,
     Factor,
     LimitM3Day,
     Name,
-    RadiusKm,
     StockM3,
 )
+from supplynet.scenario.timeline import Allocation, Convoy, Escorts, Event, Rationing
 
-__all__ = ["Area", "Scenario", "describe_validation"]
+__all__ = ["STEADY_STATE_IGNORES", "Area", "Scenario", "describe_validation"]
 
 logger = logging.getLogger(__name__)
 
-Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, strict=True)]
-Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, strict=True)]
 #: assumptions a scenario may override, each with its range kind
-_OVERRIDABLE = {"cost_per_m3_km": "cost_per_m3_km", "unmet_penalty_per_m3": "unmet_penalty_per_m3"}
+_OVERRIDABLE = {
+    "cost_per_m3_km": "cost_per_m3_km",
+    "unmet_penalty_per_m3": "unmet_penalty_per_m3",
+    # multi-day model (data/timeline.csv)
+    "driving_hours_per_day": "driving_hours_per_day",
+    "truck_time_factor": "truck_time_factor",
+    "border_delay_days": "border_delay_days",
+    "queue_tankers": "queue_tankers",
+}
+#: assumptions only the multi-day model uses
+_TIMELINE_ASSUMPTIONS = (
+    "driving_hours_per_day",
+    "truck_time_factor",
+    "border_delay_days",
+    "queue_tankers",
+)
+#: keys only the multi-day model reads (the steady-state analyses ignore them)
+STEADY_STATE_IGNORES = (
+    "days",
+    "start_date",
+    "allocation",
+    "events",
+    "convoys",
+    "escorts",
+    "rationing",
+)
 
 
-#: how many scenario models are being validated, one inside another
-_DEPTH: ContextVar[int] = ContextVar("supplynet_scenario_depth", default=0)
-
-
-class _Validated(BaseModel):
-    """A model whose construction errors are one-line :class:`ScenarioError` s.
-
-    Only the outermost model turns pydantic's error into a :class:`ScenarioError`; a
-    model validated inside another (an Area in a Scenario) passes the error up, so the
-    message names the full key (``areas.0.radius_km``).
-    """
-
-    def __init__(self, **data: Any) -> None:
-        depth = _DEPTH.get()
-        token = _DEPTH.set(depth + 1)
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            if depth:
-                raise
-            raise ScenarioError(describe_validation(exc, "", data)) from None
-        finally:
-            _DEPTH.reset(token)
-
-
-class Area(_Validated):
-    """A region where capacities are scaled: a circle (point and radius) or a polygon.
-
-    Examples
-    --------
-    >>> Area(center=(-11.43, 14.45), radius_km=150).geometry().geom_type
-    'Polygon'
-    >>> Area(center=(-11.43, 14.45), radius_km="150")
-    Traceback (most recent call last):
-    ...
-    supplynet.errors.ScenarioError: radius_km = '150': Input should be a valid number
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: Name = "area"
-    center: tuple[Lon, Lat] | None = Field(None, description="[lon, lat] in degrees")
-    radius_km: RadiusKm | None = None
-    polygon: list[tuple[Lon, Lat]] | None = Field(None, min_length=3, max_length=100_000)
-    wkt: Annotated[str, Field(max_length=10_000_000)] | None = None
-    factor: Factor = Field(0.0, description="capacity multiplier; 0 blocks")
-
-    @model_validator(mode="after")
-    def _one_shape(self) -> Area:
-        shapes = [
-            self.center is not None or self.radius_km is not None,
-            self.polygon is not None,
-            self.wkt is not None,
-        ]
-        if sum(shapes) != 1:
-            raise ValueError("give exactly one of center+radius_km, polygon or wkt")
-        if shapes[0] and (self.center is None or self.radius_km is None):
-            raise ValueError("a circle needs both center = [lon, lat] and radius_km")
-        if self.polygon is not None and not Polygon(self.polygon).is_valid:
-            raise ValueError("polygon is not valid (self-intersecting or degenerate ring)")
-        if self.wkt is not None:
-            try:
-                geom = shapely_wkt.loads(self.wkt)
-            except (ShapelyError, ValueError, TypeError):
-                raise ValueError("wkt is not valid WKT") from None
-            if geom.geom_type not in ("Polygon", "MultiPolygon"):
-                raise ValueError(f"wkt must be a Polygon or MultiPolygon, got {geom.geom_type}")
-            if not geom.is_valid:
-                raise ValueError("wkt polygon is not valid (self-intersecting or degenerate)")
-            bounds = geom.bounds
-            if not (
-                all(math.isfinite(b) for b in bounds)
-                and -180 <= bounds[0] <= bounds[2] <= 180
-                and -90 <= bounds[1] <= bounds[3] <= 90
-            ):
-                raise ValueError("wkt polygon must lie within lon -180..180, lat -90..90")
-        return self
-
-    def geometry(self) -> BaseGeometry:
-        """The area as a shapely geometry in lon/lat (a circle is a 128-gon, geodesic)."""
-        if self.center is not None and self.radius_km is not None:
-            from pyproj import Geod  # only circles need it (start-up time)
-
-            lon, lat = self.center
-            azimuths = [i * 360 / 128 for i in range(128)]
-            lons, lats, _ = Geod(ellps="WGS84").fwd(
-                [lon] * 128, [lat] * 128, azimuths, [self.radius_km * 1000] * 128
-            )
-            return Polygon(zip(lons, lats, strict=True))
-        if self.polygon is not None:
-            return Polygon(self.polygon)
-        return shapely_wkt.loads(str(self.wkt))
-
-
-class Scenario(_Validated):
+class Scenario(Validated):
     """A what-if: what is blocked or reduced, and demand changes.
 
     Build one in Python or read it from TOML (:meth:`from_file`); a bad value raises a
@@ -184,6 +110,14 @@ class Scenario(_Validated):
     assumptions: dict[str, Annotated[float, Field(allow_inf_nan=False, strict=True)]] = Field(
         default_factory=dict
     )
+    # ---- multi-day model (supplynet.scenario.timeline); the steady state ignores these
+    days: Day | None = Field(None, description="default horizon of simulate_supply")
+    start_date: DateValue | None = Field(None, description="the date of day 1")
+    allocation: Allocation = "priority"
+    events: list[Event] = Field(default_factory=list)
+    convoys: list[Convoy] = Field(default_factory=list)
+    escorts: Escorts | None = None
+    rationing: list[Rationing] = Field(default_factory=list)
 
     _source: str = PrivateAttr(default="")
 
@@ -203,6 +137,23 @@ class Scenario(_Validated):
                     f"assumptions.{key} = {value!r}: must be between {low:,g} and {high:,g} {unit}"
                 )
         return self
+
+    def steady_state_ignores(self) -> list[str]:
+        """The multi-day keys this scenario sets, which the steady-state analyses ignore.
+
+        Examples
+        --------
+        >>> Scenario(name="x", convoys=[Convoy(corridor="dakar-kayes", every_days=10,
+        ...     max_tankers=100)]).steady_state_ignores()
+        ['convoys']
+        """
+        ignored = [k for k in STEADY_STATE_IGNORES if k in self.model_fields_set]
+        ignored = [k for k in ignored if not (k == "allocation" and self.allocation == "priority")]
+        ignored += [f"assumptions.{k}" for k in _TIMELINE_ASSUMPTIONS if k in self.assumptions]
+        ignored += [
+            f"areas.{i}.loss_rate" for i, area in enumerate(self.areas) if area.loss_rate > 0
+        ]
+        return ignored
 
     @property
     def source(self) -> str:
@@ -249,13 +200,10 @@ class Scenario(_Validated):
         if not isinstance(data, dict):
             where = f"{source}: " if source else ""
             raise ScenarioError(f"{where}a scenario is a table of keys, got {type(data).__name__}")
-        token = _DEPTH.set(_DEPTH.get() + 1)
         try:
-            scenario = cls.model_validate(data)
+            scenario = cls.validate_nested(data)
         except ValidationError as exc:
             raise ScenarioError(describe_validation(exc, source, data)) from None
-        finally:
-            _DEPTH.reset(token)
         scenario._source = source
         return scenario
 
@@ -300,28 +248,3 @@ class Scenario(_Validated):
         if not isinstance(net, Network):
             raise TypeError(f"net must be a supplynet.Network, not {type(net).__name__}")
         return apply_scenario(self, net, source=self._source)
-
-
-def _cut(text: str, limit: int = 60) -> str:
-    """A key for an error message: quoted if it is not plain, cut if it is long."""
-    if not text.isprintable() or any(ch.isspace() for ch in text) or not text:
-        return shown(text, limit)
-    return text if len(text) <= limit else f"{text[: limit - 1]}…"
-
-
-def describe_validation(exc: ValidationError, source: str, data: Any) -> str:
-    """One line from a pydantic error: file, key, bad value (cut), allowed keys."""
-    where = f"{source}: " if source else ""
-    first = exc.errors()[0]
-    loc = ".".join(_cut(str(p)) for p in first["loc"])
-    more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    if first["type"] == "extra_forbid" or first["type"] == "extra_forbidden":
-        bad = str(first["loc"][-1])
-        allowed = (Area if "areas" in first["loc"] else Scenario).model_fields
-        return f"{where}unknown key {shown(bad)}; {closest(bad, allowed)}{more}"
-    value = first.get("input")
-    echo = "" if isinstance(value, dict | list) or value is data else f" = {shown(value)}"
-    msg = str(first["msg"]).removeprefix("Value error, ")
-    if not loc or isinstance(value, dict):
-        return f"{where}{(loc + ': ') if loc else ''}{msg}{more}"
-    return f"{where}{loc}{echo}: {msg}{more}"

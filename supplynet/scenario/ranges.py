@@ -7,7 +7,8 @@ far inside what an LP solver handles: an LP with a bound of 1e308 or a demand of
 not a question about fuel, and solvers answer it with overflow or nonsense.
 
 Every number is strict: ``radius_km = "100"`` (a string) and ``factor = true`` are
-refused alike; integers are accepted where a number is expected.
+refused alike; integers are accepted where a number is expected, and days, tanker and
+convoy counts must be whole numbers.
 
 ==========================  ========================  ==================================
 kind                        range                     used by
@@ -20,6 +21,18 @@ stock_m3                    0 .. 100,000,000          ``stock_m3``
 radius_km                   > 0 .. 5,000              area ``radius_km``
 cost_per_m3_km              0 .. 1,000,000            ``assumptions.cost_per_m3_km``
 unmet_penalty_per_m3        > 0 .. 1,000,000,000      ``assumptions.unmet_penalty_per_m3``
+day                         1 .. 3,650                days of the multi-day model (``days``,
+                                                      ``start_day``, ``end_day``, convoy ``days``)
+every_days                  1 .. 365                  convoy ``every_days``, escort ``period_days``
+loss_rate                   0 .. 1                    ``loss_rate``, area ``loss_rate``
+delay_days                  0 .. 365                  ``delay_days``, convoy ``transit_days``
+tankers                     1 .. 10,000               convoy ``max_tankers``, escort
+                                                      ``tankers_per_convoy``
+convoys                     1 .. 1,000                escort ``convoys`` (per period)
+driving_hours_per_day       > 0 .. 24                 ``assumptions.driving_hours_per_day``
+truck_time_factor           0 .. 10                   ``assumptions.truck_time_factor``
+border_delay_days           0 .. 60                   ``assumptions.border_delay_days``
+queue_tankers               0 .. 100,000              ``assumptions.queue_tankers``
 name                        1 .. 200 characters       ``name``, area ``name``
 description                 0 .. 5,000 characters     ``description``
 ==========================  ========================  ==================================
@@ -36,17 +49,24 @@ import pandas as pd
 from pydantic import Field, StringConstraints
 
 __all__ = [
+    "MAX_DAYS",
     "RANGES",
+    "Convoys",
     "CostPerM3Km",
+    "Day",
+    "DelayDays",
     "DemandFactor",
     "DemandM3Day",
     "Description",
+    "EveryDays",
     "Factor",
     "LimitM3Day",
+    "LossRate",
     "Name",
     "PenaltyPerM3",
     "RadiusKm",
     "StockM3",
+    "Tankers",
     "ranges_table",
 ]
 
@@ -60,7 +80,20 @@ RANGES: dict[str, tuple[float, float, bool, str]] = {
     "radius_km": (0.0, 5_000.0, True, "km"),
     "cost_per_m3_km": (0.0, 1_000_000.0, False, "XOF/(m3*km)"),
     "unmet_penalty_per_m3": (0.0, 1_000_000_000.0, True, "XOF/m3"),
+    "day": (1.0, 3_650.0, False, "day"),
+    "every_days": (1.0, 365.0, False, "days"),
+    "loss_rate": (0.0, 1.0, False, "-"),
+    "delay_days": (0.0, 365.0, False, "days"),
+    "tankers": (1.0, 10_000.0, False, "tankers"),
+    "convoys": (1.0, 1_000.0, False, "convoys"),
+    "driving_hours_per_day": (0.0, 24.0, True, "h/day"),
+    "truck_time_factor": (0.0, 10.0, False, "-"),
+    "border_delay_days": (0.0, 60.0, False, "days"),
+    "queue_tankers": (0.0, 100_000.0, False, "tankers"),
 }
+
+#: the longest horizon of the multi-day model, in days (ten years)
+MAX_DAYS = 3_650
 
 NAME_CHARS = 200
 DESCRIPTION_CHARS = 5_000
@@ -81,6 +114,19 @@ StockM3 = Annotated[float, _number("stock_m3")]
 RadiusKm = Annotated[float, _number("radius_km")]
 CostPerM3Km = Annotated[float, _number("cost_per_m3_km")]
 PenaltyPerM3 = Annotated[float, _number("unmet_penalty_per_m3")]
+LossRate = Annotated[float, _number("loss_rate")]
+DelayDays = Annotated[float, _number("delay_days")]
+
+
+def _whole(kind: str) -> Any:
+    low, high, _, _ = RANGES[kind]
+    return Field(ge=int(low), le=int(high), strict=True)
+
+
+Day = Annotated[int, _whole("day")]
+EveryDays = Annotated[int, _whole("every_days")]
+Tankers = Annotated[int, _whole("tankers")]
+Convoys = Annotated[int, _whole("convoys")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_CHARS, strict=True)]
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_CHARS, strict=True)]
 
