@@ -60,9 +60,7 @@ def test_ample_stock_and_no_attacks_leave_no_demand_unmet(net: sn.Network) -> No
     )
     first_day = dict(zip(d.node_ids, np.ceil(first - 1e-9), strict=True))
     demand = net.nodes["demand_m3_day"].dropna()
-    covered = {
-        n for n, q in demand.items() if q and full.get(n, 0.0) >= q * (first_day[n] + 1)
-    }
+    covered = {n for n, q in demand.items() if q and full.get(n, 0.0) >= q * (first_day[n] + 1)}
     assert {"bamako", "sikasso", "segou", "kayes"} <= covered
     short = tl.nodes.xs(("all", "all"), level=("demand_class", "product"))["shortfall_m3"]
     assert short.reindex(sorted(covered)).max() == pytest.approx(0.0, abs=1e-6)
