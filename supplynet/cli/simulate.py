@@ -217,21 +217,29 @@ def _print_cover(timeline: SupplyTimeline, focus: str) -> None:
         [
             ("node", "text"),
             ("days of cover", "num"),
-            *[(c, "num") for c in classes],
+            ("first day short, by class", "text"),
             ("short m3", "num"),
             ("met", "num"),
         ],
         caption="days of cover: days with every class served in full; then the first day "
-        "each class goes short ('-': never)",
+        "each class goes short (classes never short are not listed)",
     )
     for n in order:
         row = totals[n]
-        cells: list[Text | str] = [lit(row["name"]), fmt(float(row["days_of_cover"]))]
+        firsts = []
         for c in classes:
             found = by_class.get((n, c))
-            cells.append(_short_day(found["first_stockout_day"]) if found else "")
-        cells += [fmt(float(row["shortfall_m3"])), f"{float(row['met_share']):.0%}"]
-        table.add_row(*cells)
+            day = found["first_stockout_day"] if found else None
+            if day is not None and day == day:
+                firsts.append((int(day), c.replace("_", " ")))
+        shorts = ", ".join(f"{name} {day}" for day, name in sorted(firsts)) or "never"
+        table.add_row(
+            lit(row["name"]),
+            fmt(float(row["days_of_cover"])),
+            lit(shorts),
+            fmt(float(row["shortfall_m3"])),
+            f"{float(row['met_share']):.0%}",
+        )
     show(table)
     products = list(timeline.products)
     if len(products) < 2:
