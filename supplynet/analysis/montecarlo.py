@@ -54,11 +54,11 @@ import numpy as np
 import pandas as pd
 
 from supplynet.analysis.evaluator import TimelineSetup
-from supplynet.analysis.executors import Executor, make_executor
+from supplynet.analysis.executors import Executor, InProcess, make_executor
 from supplynet.analysis.measures import MEASURES, build_evaluator
 from supplynet.analysis.simulate import DEFAULT_DAYS
 from supplynet.analysis.specs import MULTI_DAY_MEASURES, MonteCarloSpec
-from supplynet.analysis.workers import Payload, run_draws
+from supplynet.analysis.workers import Payload, run_draws, share_evaluators
 from supplynet.errors import ScenarioError, closest, shown
 from supplynet.formulations.elements import ELEMENT_KINDS, Element, network_elements
 from supplynet.network import Network
@@ -395,6 +395,8 @@ def monte_carlo(
     baseline = {k: v for ev in evaluators.values() for k, v in ev.baseline().items()}
     own = executor is None
     runner = executor if executor is not None else make_executor(workers, scheduler)
+    if isinstance(runner, InProcess):
+        share_evaluators(payload, evaluators)
     chunks = [
         (targets, losses, hit[i : i + chunk], factor[i : i + chunk])
         for i in range(0, spec.samples, chunk)

@@ -59,7 +59,7 @@ from supplynet.analysis.executors import Executor, InProcess, make_executor
 from supplynet.analysis.measures import MEASURES, Change, build_evaluator
 from supplynet.analysis.montecarlo import monte_carlo
 from supplynet.analysis.specs import CriticalitySpec, SweepSpec
-from supplynet.analysis.workers import Payload, run_cases, run_sets
+from supplynet.analysis.workers import Payload, run_cases, run_sets, share_evaluators
 from supplynet.errors import DataError, ScenarioError, closest, shown
 from supplynet.formulations.elements import ELEMENT_KINDS, network_elements
 from supplynet.network import Network
@@ -281,9 +281,13 @@ def _grid(
     ]
     measures = resolve_measures(spec.measures, spec.days)
     setup = timeline_setup(net, sc, measures, spec.days, spec.single_product)
-    for m in measures:  # the baselines, checked here (one line if not optimal)
-        build_evaluator(m, applied, target, catalogue, timeline=setup)
+    # the baselines, checked here (one line if not optimal)
+    evaluators = {
+        m: build_evaluator(m, applied, target, catalogue, timeline=setup) for m in measures
+    }
     payload = Payload(applied, target, measures, catalogue, setup)
+    if isinstance(runner, InProcess):
+        share_evaluators(payload, evaluators)
     size = min(MEASURES[m].chunk_size for m in measures)
     chunks = [(cases[i : i + size],) for i in range(0, len(cases), size)]
     parts = runner.map(run_cases, payload, chunks, progress)

@@ -21,7 +21,15 @@ from supplynet.analysis.measures import Change, Evaluator, TimelineSetup, build_
 from supplynet.formulations.elements import Element
 from supplynet.network import Network
 
-__all__ = ["Payload", "cases_from_draws", "evaluators_for", "run_cases", "run_draws", "run_sets"]
+__all__ = [
+    "Payload",
+    "cases_from_draws",
+    "evaluators_for",
+    "run_cases",
+    "run_draws",
+    "run_sets",
+    "share_evaluators",
+]
 
 #: evaluations remembered per evaluator (identical samples are common with block attacks)
 MEMO_SIZE = 100_000
@@ -67,6 +75,16 @@ def evaluators_for(payload: Payload) -> dict[str, Evaluator]:
         }
         _local.memo = {}
     return cache[payload.token]
+
+
+def share_evaluators(payload: Payload, evaluators: dict[str, Evaluator]) -> None:
+    """Use ``evaluators`` (already built, in this thread) for ``payload``'s work here.
+
+    A run evaluated in this process then builds its engines once, not twice (a
+    multi-day LP takes a second or more to build and solve cold).
+    """
+    _local.cache = {payload.token: dict(evaluators)}
+    _local.memo = {}
 
 
 def run_sets(
