@@ -166,7 +166,7 @@ class ElementMap:
             assert self.col_period is not None and self.row_period is not None
             cols = cols[np.isin(self.col_period[cols], wanted)]
             rows = rows[np.isin(self.row_period[rows], wanted)]
-            when = self.closure_period.get(element)
+            when = self.closure_period.get(element) if closing else None
             shut = shut[np.isin(self.col_period[shut] if when is None else when, wanted)]
         if len(shut):
             cols = np.union1d(cols, shut).astype(np.int32)
