@@ -82,7 +82,8 @@ def test_every_element_of_small_networks_equals_fresh_runs(seed: int) -> None:
     for element in res.table.index[~res.table["solved"]]:
         assert res.table.loc[element, "days_of_cover_change"] == 0
         assert res.table.loc[element, "shortfall_increase_m3"] == 0
-    keys = list(zip(-res.table["days_of_cover_change"], res.table["shortfall_increase_m3"]))
+    lost, more = -res.table["days_of_cover_change"], res.table["shortfall_increase_m3"]
+    keys = list(zip(lost, more, strict=True))
     assert keys == sorted(keys, reverse=True)  # most days lost first, then more shortfall
     changed = (res.table["days_of_cover_change"] != 0) & res.table["solved"]
     assert changed.any()  # some cut takes days of cover away
@@ -148,5 +149,6 @@ def test_cli_criticality_with_days(capsys, monkeypatch, tmp_path) -> None:
     assert code == 0 and "over 6 days" in out and "days of" in out
     code, _, err = run_cli(capsys, monkeypatch, "criticality", "--days", "0")
     assert code == 2 and "days = 0" in err and len(err.strip().splitlines()) == 1
-    code, _, err = run_cli(capsys, monkeypatch, "criticality", "--days", "5", "--measure", "max_flow")
+    steady = ("--measure", "max_flow")
+    code, _, err = run_cli(capsys, monkeypatch, "criticality", "--days", "5", *steady)
     assert code == 2 and "add 'days_of_cover'" in err

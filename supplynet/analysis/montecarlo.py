@@ -57,7 +57,7 @@ from supplynet.analysis.evaluator import TimelineSetup
 from supplynet.analysis.executors import Executor, InProcess, make_executor
 from supplynet.analysis.measures import MEASURES, build_evaluator
 from supplynet.analysis.simulate import DEFAULT_DAYS
-from supplynet.analysis.specs import MULTI_DAY_MEASURES, MonteCarloSpec
+from supplynet.analysis.specs import MULTI_DAY_MEASURES, MonteCarloSpec, read_toml
 from supplynet.analysis.workers import Payload, run_draws, share_evaluators
 from supplynet.errors import ScenarioError, closest, shown
 from supplynet.formulations.elements import ELEMENT_KINDS, Element, network_elements
@@ -297,14 +297,6 @@ def _check_windows(spec: MonteCarloSpec, days: int, source: str) -> None:
                 )
 
 
-def _with_overrides(spec: MonteCarloSpec, overrides: dict[str, Any]) -> MonteCarloSpec:
-    base = spec._base
-    data = {**spec.model_dump(exclude_none=True), **overrides}
-    out = MonteCarloSpec.from_dict(data)
-    out._base = base
-    return out
-
-
 def monte_carlo(
     net: Network,
     spec: MonteCarloSpec | str | Path | dict[str, Any],
@@ -346,29 +338,30 @@ def monte_carlo(
         outside the horizon.
     """
     start = time.perf_counter()
-    source = ""
+    source, base = "", ""
     if isinstance(spec, str | Path):
-        source = str(spec)
-        spec = MonteCarloSpec.from_file(spec)
+        data, source = read_toml(spec)
     elif isinstance(spec, dict):
-        spec = MonteCarloSpec.from_dict(spec)
-    overrides: dict[str, Any] = {}
+        data = dict(spec)
+    else:
+        data, base = spec.model_dump(exclude_none=True), spec._base
     notes: list[str] = []
     if samples is not None:
-        overrides["samples"] = samples
+        data["samples"] = samples
     if seed is not None:
-        overrides["seed"] = seed
+        data["seed"] = seed
     if days is not None:
-        overrides["days"] = days
-        if not spec.multi_day:
-            steady = ", ".join(spec.measures)
-            overrides["measures"] = list(MULTI_DAY_MEASURES)
+        data["days"] = days
+        given = data.get("measures")
+        if isinstance(given, list) and given and not set(given) & set(MULTI_DAY_MEASURES):
+            data["measures"] = list(MULTI_DAY_MEASURES)
             notes.append(
                 f"days = {days}: measured with the multi-day model (days_of_cover) "
-                f"instead of {steady}; attack probabilities are per day"
+                f"instead of {', '.join(map(str, given))}; attack probabilities are per day"
             )
-    if overrides:
-        spec = _with_overrides(spec, overrides)
+    spec = MonteCarloSpec.from_dict(data, source=source)
+    if base:
+        spec._base = base
     if not isinstance(workers, int) or workers < 1:
         raise ScenarioError(f"workers = {workers!r}: must be a whole number >= 1")
     scenario = Scenario.coerce(spec.scenario_path())
