@@ -368,7 +368,7 @@ def monte_carlo(
     applied = scenario.apply(net)
     target = applied.node_id(spec.destination)
     targets, catalogue = resolve_attacks(spec, applied, source)
-    measures = tuple(dict.fromkeys(spec.measures))
+    measures: tuple[str, ...] = tuple(dict.fromkeys(spec.measures))
     setup = None
     horizon = None
     if spec.multi_day:
