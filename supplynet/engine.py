@@ -23,7 +23,19 @@ does the latter, addressed by **element id** rather than LP column:
 
 A multi-period (time-expanded) LP plugs in unchanged: its :class:`ElementMap` also gives the
 period of each column and row, and every change takes ``periods=`` to act on some days
-only.
+only (:func:`supplynet.analysis.timeline_solve.timeline_engine` builds one for the
+multi-day model). Two options serve large LPs:
+
+* ``lazy_rows``: rows left out of the HiGHS model until a solution violates them (added,
+  and the model re-solved warm, until none is); a change's bounds on a row still out of
+  the model count when it is checked;
+* ``first_pass``: a function run on the engine before its first (cold) solve, to reach a
+  good basis cheaply (:meth:`Engine.run_with` solves once with some bounds replaced).
+
+:meth:`Engine.checkpoint` remembers the current basis (and the rows in the model);
+``reset(to_checkpoint=True)`` goes back to it, so that every later solve starts from the
+same place whatever was solved before: answers that do not depend on the order of the
+questions (the same Monte Carlo numbers on any number of workers).
 
 Examples
 --------
@@ -46,16 +58,17 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
 import highspy
 import numpy as np
 
+from supplynet.engine_state import Bounds, EngineSolution, row_subset
 from supplynet.errors import DataError, SolverError, closest
 from supplynet.formulations.arrays import LinearProgram
 from supplynet.formulations.elements import ElementMap
@@ -66,94 +79,10 @@ __all__ = ["ElementMap", "Engine", "EngineSolution"]
 logger = logging.getLogger(__name__)
 
 _EMPTY = np.zeros(0, dtype=np.int32)
-
-
-@dataclass
-class EngineSolution:
-    """One solve of an :class:`Engine`: status, objective, values read on demand.
-
-    ``x`` and ``row_activity`` are read from HiGHS the first time they are asked for, and
-    only valid until the engine is solved again (read them before the next change).
-    """
-
-    status: Status
-    objective: float
-    solve_time_s: float
-    _engine: Engine = field(repr=False)
-    _serial: int = field(repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return self.status is Status.OPTIMAL
-
-    @cached_property
-    def x(self) -> np.ndarray:
-        """Column values (NaN unless optimal)."""
-        return self._engine._values(self._serial)[0]
-
-    @cached_property
-    def row_activity(self) -> np.ndarray:
-        """Row values ``A x`` (NaN unless optimal)."""
-        return self._engine._values(self._serial)[1]
-
-    def value(self, column: str) -> float:
-        """The value of one column, by name."""
-        return float(self.x[self._engine.lp.col_index[column]])
-
-
-class _Bounds:
-    """Bounds of one axis (columns or rows): base, factors, caps and overrides."""
-
-    def __init__(self, lower: np.ndarray, upper: np.ndarray) -> None:
-        self.base_lo, self.base_up = lower.astype(float), upper.astype(float)
-        n = len(lower)
-        self.factor = np.ones(n)
-        self.cap = np.full(n, np.inf)
-        self.lo_override = np.full(n, np.nan)
-        self.up_override = np.full(n, np.nan)
-        self.pending: list[np.ndarray] = []  # changed since the last push
-        self.touched: list[np.ndarray] = []  # changed since the last reset
-
-    def mark(self, idx: np.ndarray) -> None:
-        if len(idx):
-            self.pending.append(idx)
-            self.touched.append(idx)
-
-    def effective(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        with np.errstate(invalid="ignore"):
-            return self._effective(idx)
-
-    def _effective(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        f = self.factor[idx]
-        lo, up = self.base_lo[idx], self.base_up[idx]
-        lo = np.where(np.isfinite(lo), lo * f, lo)
-        # finite bounds scale; an open upper bound scaled by 0 closes (a node without limit)
-        up = np.where(np.isfinite(up), up * f, np.where(f == 0, 0.0, up))
-        lo = np.where(np.isnan(self.lo_override[idx]), lo, self.lo_override[idx])
-        up = np.where(np.isnan(self.up_override[idx]), up, self.up_override[idx])
-        up = np.minimum(up, self.cap[idx])
-        return np.minimum(lo, up), up
-
-    def take_pending(self) -> np.ndarray:
-        if not self.pending:
-            return _EMPTY
-        # HiGHS refuses a bound change that names an index twice: unique indices
-        if len(self.pending) == 1 and len(self.pending[0]) == 1:
-            idx = self.pending[0].astype(np.int32)
-        else:
-            idx = np.unique(np.concatenate(self.pending)).astype(np.int32)
-        self.pending.clear()
-        return idx
-
-    def reset(self) -> None:
-        if self.touched:
-            idx = np.unique(np.concatenate(self.touched))
-            self.factor[idx] = 1.0
-            self.cap[idx] = np.inf
-            self.lo_override[idx] = np.nan
-            self.up_override[idx] = np.nan
-            self.pending.append(idx)
-            self.touched.clear()
+#: rounds of adding violated lazy rows before giving up (each is a warm re-solve)
+LAZY_ROUNDS = 20
+#: relative tolerance of a lazy row's bounds
+LAZY_TOL = 1e-6
 
 
 class Engine:
@@ -169,7 +98,13 @@ class Engine:
         HiGHS threads. HiGHS keeps one thread pool per process, sized by the first model
         that runs: set this only in a fresh (worker) process.
     time_limit_s : float, optional
-        Limit per solve.
+        Limit per HiGHS run.
+    lazy_rows : ndarray of bool, optional
+        Rows left out of the HiGHS model until a solution violates them (then added, with
+        their current bounds, and the model re-solved warm).
+    first_pass : callable, optional
+        Run on the engine before a cold solve (the first, and after
+        ``reset(basis=True)``), to reach a good basis cheaply (see :meth:`run_with`).
 
     See the module docstring for an example.
     """
@@ -181,29 +116,54 @@ class Engine:
         *,
         threads: int | None = None,
         time_limit_s: float | None = None,
+        lazy_rows: np.ndarray | None = None,
+        first_pass: Callable[[Engine], None] | None = None,
     ) -> None:
         self.lp = lp
         self.elements = elements
-        self.h: highspy.Highs = highs_model(lp, threads=threads, time_limit_s=time_limit_s)
-        self._cols = _Bounds(lp.col_lower, lp.col_upper)
-        self._rows = _Bounds(lp.row_lower, lp.row_upper)
+        m = lp.num_rows
+        lazy = np.zeros(m, dtype=bool) if lazy_rows is None else np.asarray(lazy_rows, bool)
+        if lazy.shape != (m,):
+            raise DataError(f"lazy_rows has {lazy.shape}, expected ({m},)")
+        kept = np.flatnonzero(~lazy)
+        #: LP row -> HiGHS row (-1: a lazy row not in the model yet)
+        self._hrow = np.full(m, -1, dtype=np.int64)
+        self._hrow[kept] = np.arange(len(kept))
+        self._lazy = lazy.copy()
+        self._n_hrows = len(kept)
+        model = lp if not lazy.any() else row_subset(lp, kept)
+        self.h: highspy.Highs = highs_model(model, threads=threads, time_limit_s=time_limit_s)
+        self._cols = Bounds(lp.col_lower, lp.col_upper)
+        self._rows = Bounds(lp.row_lower, lp.row_upper)
         self._base_cost = lp.c.copy()
         self._cost = self._base_cost
         self._cost_changed = False
         self._sense = lp.sense
-        self._coeffs: dict[tuple[int, int], float] = {}
+        #: (LP row, column) -> (coefficient as built, coefficient now)
+        self._coeffs: dict[tuple[int, int], tuple[float, float]] = {}
         self._serial = 0
         self._values_cache: tuple[int, np.ndarray, np.ndarray] | None = None
         self._first = True
+        self._cold = True
+        self._first_pass = first_pass
+        self._checkpoint: tuple[Any, int, np.ndarray, np.ndarray] | None = None
         #: number of solves so far
         self.solves = 0
+        #: lazy rows added to the model so far
+        self.rows_added = 0
         logger.info(
-            "Engine for %s: %d columns, %d rows, %d elements",
+            "Engine for %s: %d columns, %d rows (%d left out until violated), %d elements",
             lp.name,
             lp.num_cols,
             lp.num_rows,
+            int(lazy.sum()),
             len(elements),
         )
+
+    @property
+    def rows_in_model(self) -> int:
+        """Rows HiGHS holds now (all rows but the lazy ones not added yet)."""
+        return self._n_hrows
 
     # ------------------------------------------------------------------ changes
     def scale(self, factors: Mapping[str, float], *, periods: Iterable[int] | None = None) -> None:
@@ -248,28 +208,44 @@ class Engine:
     ) -> None:
         """Multiply what arrives through elements' flow columns: ``1 - loss rate``.
 
-        The positive coefficients of an element's ``flow_`` columns (the flow arriving at
-        the head node, in its balance and throughput rows) are scaled; what leaves the
-        tail node is unchanged, so ``1 - factor`` of the fuel sent is lost on the way.
+        The positive coefficients of an element's arrival columns
+        (:meth:`ElementMap.arrivals`: the flow arriving at the head node, in its balance
+        and throughput rows) are scaled; what leaves the tail node is unchanged, so
+        ``1 - factor`` of the fuel sent is lost on the way.
         """
         A = self._csc
+        arrival_rows = self.elements.arrival_rows
         for element, factor in factors.items():
             if not 0 <= factor <= 1:
                 raise DataError(f"element {element!r}: arrival factor {factor!r} not in [0, 1]")
-            cols, _ = self.elements.indices(element, periods)
-            flows = [j for j in cols if self.lp.col_names[j].startswith("flow_")]
-            if not flows:
+            cols = self.elements.arrivals(element, periods)
+            if not len(self.elements.arrival_cols.get(element, _EMPTY)):
                 raise DataError(
                     f"element {element!r} carries no flow column: a loss rate applies to "
                     "roads, arcs and corridors"
                 )
-            for j in flows:
-                start, end = A.indptr[j], A.indptr[j + 1]
-                for i, v in zip(A.indices[start:end], A.data[start:end], strict=True):
-                    if v > 0:
-                        key = (int(i), int(j))
-                        self._coeffs[key] = self._coeffs.get(key, float(v)) * factor
-                        self.h.changeCoeff(key[0], key[1], self._coeffs[key])
+            if not len(cols):
+                continue
+            starts, ends = A.indptr[cols], A.indptr[cols + 1]
+            counts = ends - starts
+            offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+            pos = np.repeat(starts, counts) + offsets
+            rows, vals = A.indices[pos], A.data[pos]
+            owner = np.repeat(cols, counts)
+            keep = vals > 0
+            if arrival_rows is not None:
+                keep &= arrival_rows[rows]
+            rows, vals, owner = rows[keep], vals[keep], owner[keep]
+            absent = np.unique(rows[self._lazy[rows]])
+            if len(absent):  # a coefficient is changed in the model: its row must be there
+                self._add_rows(absent)
+            hrows = self._hrow[rows]
+            for i, j, v, hi in zip(
+                rows.tolist(), owner.tolist(), vals.tolist(), hrows.tolist(), strict=True
+            ):
+                base, now = self._coeffs.get((i, j), (v, v))
+                self._coeffs[(i, j)] = (base, now * factor)
+                self.h.changeCoeff(hi, j, now * factor)
 
     def set_costs(self, costs: Mapping[str, float] | np.ndarray) -> None:
         """Replace objective coefficients: a full vector, or ``{column name: cost}``."""
@@ -313,11 +289,13 @@ class Engine:
         self._rows.up_override[idx] = np.nan if upper is None else upper
         self._rows.mark(idx)
 
-    def reset(self, *, basis: bool = False) -> None:
-        """Put back the LP as built; ``basis=True`` also forgets HiGHS's basis (cold start).
+    def reset(self, *, basis: bool = False, to_checkpoint: bool = False) -> None:
+        """Put back the LP as built.
 
-        Bounds are pushed to HiGHS at the next :meth:`solve`; costs, sense and
-        coefficients at once.
+        ``basis=True`` also forgets HiGHS's basis (the next solve is cold, with the first
+        pass if the engine has one); ``to_checkpoint=True`` goes back to the basis and the
+        model rows of :meth:`checkpoint` (if one was taken). Bounds are pushed to HiGHS at
+        the next :meth:`solve`; costs, sense and coefficients at once.
         """
         self._cols.reset()
         self._rows.reset()
@@ -326,25 +304,99 @@ class Engine:
             self._push_costs()
         if self._sense != self.lp.sense:
             self.set_sense(self.lp.sense)
-        for i, j in self._coeffs:
-            self.h.changeCoeff(i, j, float(self._csc[i, j]))
+        for (i, j), (base, _) in self._coeffs.items():
+            self.h.changeCoeff(int(self._hrow[i]), j, base)
         self._coeffs.clear()
-        if basis:
+        if to_checkpoint and self._checkpoint is not None:
+            saved_basis, n_rows, lazy, hrow = self._checkpoint
+            if self._n_hrows > n_rows:
+                extra = np.arange(n_rows, self._n_hrows, dtype=np.int32)
+                self.h.deleteRows(len(extra), extra)
+                self._n_hrows = n_rows
+                self._lazy[:] = lazy
+                self._hrow[:] = hrow
+            self.h.setBasis(saved_basis)
+            self._serial += 1  # the last solution's values are gone
+        elif basis:
             self.h.clearSolver()
+            self._cold = True
+            self._serial += 1
+
+    def checkpoint(self) -> None:
+        """Remember the current basis and model rows for ``reset(to_checkpoint=True)``.
+
+        Raises
+        ------
+        SolverError
+            Before the first solve (there is no basis to remember).
+        """
+        if self._cold:
+            raise SolverError("checkpoint before the first solve: there is no basis yet")
+        self._checkpoint = (self.h.getBasis(), self._n_hrows, self._lazy.copy(), self._hrow.copy())
+
+    def effective_col_bounds(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The bounds of columns ``idx`` with every change so far (as the next solve sees them)."""
+        return self._cols.effective(np.asarray(idx, dtype=np.int64))
+
+    def effective_row_bounds(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The bounds of rows ``idx`` (LP positions) with every change so far."""
+        return self._rows.effective(np.asarray(idx, dtype=np.int64))
+
+    def run_with(
+        self,
+        *,
+        cols: np.ndarray = _EMPTY,
+        col_bounds: tuple[np.ndarray, np.ndarray] | None = None,
+        rows: np.ndarray = _EMPTY,
+        row_bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> Status:
+        """Run HiGHS once with these bounds in place of the current ones, then put the
+        current ones back; the basis it ends with is where the next :meth:`solve` starts.
+
+        For a first pass on an easier LP (see ``first_pass``); ``rows`` are LP positions,
+        and rows not in the model yet are left out.
+        """
+        self._flush()
+        cols = np.asarray(cols, dtype=np.int32)
+        rows = np.asarray(rows, dtype=np.int64)
+        present = self._hrow[rows] >= 0
+        hrows = self._hrow[rows][present].astype(np.int32)
+        if len(cols):
+            assert col_bounds is not None
+            lo, up = col_bounds
+            self.h.changeColsBounds(len(cols), cols, np.asarray(lo, float), np.asarray(up, float))
+        if len(hrows):
+            assert row_bounds is not None
+            lo, up = (np.asarray(b, dtype=float)[present] for b in row_bounds)
+            self.h.changeRowsBounds(len(hrows), hrows, lo, up)  # type: ignore[attr-defined]
+        self.h.run()
+        status = highs_status(self.h)
+        if len(cols):
+            lo, up = self._cols.effective(cols)
+            self.h.changeColsBounds(len(cols), cols, lo, up)
+        if len(hrows):
+            lo, up = self._rows.effective(rows[present])
+            self.h.changeRowsBounds(len(hrows), hrows, lo, up)  # type: ignore[attr-defined]
+        return status
 
     # ------------------------------------------------------------------ solving
     def solve(self) -> EngineSolution:
-        """Push the changes and re-solve (warm); values are read only if asked for."""
+        """Push the changes and re-solve (warm); values are read only if asked for.
+
+        A cold solve runs the engine's first pass before; lazy rows a solution violates
+        are added and the model re-solved until none is.
+        """
         self._flush()
         if self._cost_changed:
             self._push_costs()
         start = time.perf_counter()
-        if self._first:  # HiGHS prints its banner on the first run, log or not
-            with _quiet_stdout():
-                self.h.run()
-            self._first = False
-        else:
+        # HiGHS prints its banner on the first run, log or not
+        with _quiet_stdout() if self._first else contextlib.nullcontext():
+            if self._cold and self._first_pass is not None:
+                self._first_pass(self)
             self.h.run()
+            self._add_violated_rows()
+        self._first = self._cold = False
         elapsed = time.perf_counter() - start
         self.solves += 1
         self._serial += 1
@@ -380,21 +432,68 @@ class Engine:
     def _csc(self) -> Any:
         return self.lp.A.tocsc()  # a scipy matrix: only loss rates need it
 
+    @cached_property
+    def _csr(self) -> Any:
+        return self.lp.A.tocsr()  # scipy: lazy rows and row activity
+
     def _column(self, name: str) -> int:
         j = self.lp.col_index.get(name)
         if j is None:
             raise DataError(f"unknown column {name!r}; {closest(name, self.lp.col_index)}")
         return j
 
+    def _add_violated_rows(self) -> None:
+        """Add the lazy rows the current solution violates and re-solve, until none is."""
+        for _ in range(LAZY_ROUNDS):
+            if not self._lazy.any() or highs_status(self.h) is not Status.OPTIMAL:
+                return
+            x = np.asarray(self.h.getSolution().col_value, dtype=float)
+            rows = np.flatnonzero(self._lazy)
+            activity = self._csr[rows] @ x
+            lo, up = self._rows.effective(rows)
+            with np.errstate(invalid="ignore"):
+                over = activity > up + LAZY_TOL * np.maximum(1.0, np.abs(up))
+                under = activity < lo - LAZY_TOL * np.maximum(1.0, np.abs(lo))
+            violated = rows[over | under]
+            if not len(violated):
+                return
+            self._add_rows(violated)
+            self.h.run()
+        logger.warning("%s: lazy rows still violated after %d rounds", self.lp.name, LAZY_ROUNDS)
+
+    def _add_rows(self, rows: np.ndarray) -> None:
+        """Put lazy rows (LP positions) into the HiGHS model, with their current bounds."""
+        rows = np.asarray(rows, dtype=np.int64)
+        block = self._csr[rows]
+        lo, up = self._rows.effective(rows)
+        self.h.addRows(
+            len(rows),
+            lo,
+            up,
+            block.nnz,
+            block.indptr[:-1].astype(np.int32),
+            block.indices.astype(np.int32),
+            block.data.astype(float),
+        )
+        self._hrow[rows] = np.arange(self._n_hrows, self._n_hrows + len(rows))
+        self._n_hrows += len(rows)
+        self._lazy[rows] = False
+        self.rows_added += len(rows)
+
     def _values(self, serial: int) -> tuple[np.ndarray, np.ndarray]:
         if serial != self._serial:
-            raise SolverError("solution values read after the engine was solved again")
+            raise SolverError("solution values read after the engine was solved again or reset")
         cached = self._values_cache
         if cached is None or cached[0] != serial:
             if highs_status(self.h) is Status.OPTIMAL:
                 sol = self.h.getSolution()
                 x = np.asarray(sol.col_value, dtype=float)
-                rows = np.asarray(sol.row_value, dtype=float)
+                if self._n_hrows == self.lp.num_rows and not self._lazy.any():
+                    rows = np.asarray(sol.row_value, dtype=float)
+                    if not np.array_equal(self._hrow, np.arange(self.lp.num_rows)):
+                        rows = rows[self._hrow]
+                else:  # some rows are not in the model: every row's activity, from x
+                    rows = np.asarray(self._csr @ x, dtype=float)
             else:
                 x = np.full(self.lp.num_cols, np.nan)
                 rows = np.full(self.lp.num_rows, np.nan)
@@ -414,5 +513,9 @@ class Engine:
             self.h.changeColsBounds(len(cols), cols, lo, up)
         rows = self._rows.take_pending()
         if len(rows):
-            lo, up = self._rows.effective(rows)
-            self.h.changeRowsBounds(len(rows), rows, lo, up)  # type: ignore[attr-defined]
+            hrows = self._hrow[rows]
+            present = hrows >= 0  # a lazy row's bounds count when it is checked or added
+            if present.any():
+                lo, up = self._rows.effective(rows[present])
+                idx = hrows[present].astype(np.int32)
+                self.h.changeRowsBounds(len(idx), idx, lo, up)  # type: ignore[attr-defined]

@@ -3,7 +3,9 @@
 For every road (both directions: an attack closes a road), border post, port, depot and
 named corridor, :func:`criticality` cuts it alone (``k=1``), or with every other element
 (``k=2``), and re-solves each measure (:mod:`supplynet.analysis.measures`) on its engine:
-the fuel that still reaches the destination, and the least-cost shortfall.
+the fuel that still reaches the destination, the least-cost shortfall and, with the
+multi-day model (``days=N``), the destination's days of cover and shortfall over the
+horizon when the element is cut on every day.
 
 Work that provably changes nothing is skipped. If an optimal solution of a set ``S`` minus
 one element ``e`` sends nothing through ``e``, that solution is still feasible, hence still
@@ -20,6 +22,10 @@ Examples
 >>> top.name, top["kind"], float(top["loss_m3_day"])
 ('abidjan', 'node', 1845.0)
 >>> res.skipped["max_flow"] > 0  # idle in the baseline: proved, not solved
+True
+>>> days = sn.criticality(sn.load_network(), days=10, single_product=True,
+...                       measures=["days_of_cover"], elements=["abidjan", "conakry"])
+>>> float(days.table.loc["abidjan", "shortfall_increase_m3"]) > 0
 True
 """
 
@@ -38,14 +44,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from supplynet.analysis.measures import Change, Evaluator, build_evaluator, check_measures
+from supplynet.analysis.measures import (
+    MEASURES,
+    STEADY_MEASURES,
+    Change,
+    Evaluator,
+    TimelineSetup,
+    build_evaluator,
+    check_measures,
+)
+from supplynet.analysis.simulate import DEFAULT_DAYS
 from supplynet.errors import DataError, closest
 from supplynet.formulations.elements import Element, network_elements
 from supplynet.network import Network
 from supplynet.results import rounded
 from supplynet.scenario import Scenario
 
-__all__ = ["CriticalityResult", "SetRunner", "criticality", "local_runner"]
+__all__ = [
+    "CriticalityResult",
+    "SetRunner",
+    "criticality",
+    "local_runner",
+    "resolve_measures",
+    "timeline_setup",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -78,15 +100,24 @@ class CriticalityResult:
         ``" + "``), sorted by ``loss_m3_day`` then shortfall increase: ``kind, name,
         road_ref, corridors, loss_m3_day, remaining_m3_day, loss_share`` and, with the
         least-cost measure, ``shortfall_m3_day, shortfall_increase_m3_day,
-        destination_shortfall_m3_day``; at ``k >= 2`` also ``worst_single_loss_m3_day``
-        and ``extra_loss_m3_day`` (what the set loses beyond its worst member alone);
-        ``solved`` says whether the row needed a solve or was proved from a smaller set.
+        destination_shortfall_m3_day``; with the multi-day measure (``days_of_cover``,
+        the set cut on every day of the horizon): ``days_of_cover``,
+        ``days_of_cover_change`` (negative: fewer days), ``first_stockout_day`` (NaN:
+        never short), ``shortfall_m3`` and ``shortfall_increase_m3`` at the destination
+        over the horizon (negative when the LP moves shortage to other nodes),
+        ``served_m3``, ``national_shortfall_m3``; at ``k >= 2`` also
+        ``worst_single_loss_m3_day`` and ``extra_loss_m3_day`` (what the set loses beyond
+        its worst member alone); ``solved`` says whether the row needed a solve or was
+        proved from a smaller set. Rows are sorted by the first measure's figure (fuel
+        lost, shortfall increase, or days of cover lost), then the next measures'.
     elements : int
         Candidate elements.
     solved, skipped : dict
         Per measure, the sets solved and the sets proved without a solve.
     time_s : float
         Wall time.
+    days : int, optional
+        The multi-day horizon (with the ``days_of_cover`` measure).
     """
 
     destination: str
@@ -99,6 +130,7 @@ class CriticalityResult:
     solved: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     time_s: float = 0.0
+    days: int | None = None
 
     def top(self, n: int = 5) -> pd.DataFrame:
         """The ``n`` most critical rows."""
@@ -110,6 +142,7 @@ class CriticalityResult:
             "destination": self.destination,
             "scenario": self.scenario,
             "k": self.k,
+            "days": self.days,
             "measures": list(self.measures),
             "baseline": self.baseline,
             "elements": self.elements,
@@ -172,7 +205,9 @@ def criticality(
     k: int = 1,
     kinds: Iterable[str] = ("road", "node", "corridor"),
     elements: Iterable[str] | None = None,
-    measures: Iterable[str] = ("max_flow", "least_cost"),
+    measures: Iterable[str] | None = None,
+    days: int | None = None,
+    single_product: bool | None = None,
     skip_idle: bool = True,
     progress: Progress | None = None,
     runner: SetRunner | None = None,
@@ -193,8 +228,14 @@ def criticality(
         Element kinds: ``road``, ``arc``, ``node``, ``corridor``.
     elements : iterable of str, optional
         Cut only these element ids (instead of every element of ``kinds``).
-    measures : iterable of str
-        ``max_flow`` (fuel reaching the destination) and/or ``least_cost`` (shortfall).
+    measures : iterable of str, optional
+        ``max_flow`` (fuel reaching the destination), ``least_cost`` (shortfall),
+        ``days_of_cover`` (the multi-day model over ``days``). Default ``max_flow`` and
+        ``least_cost``, after ``days_of_cover`` when ``days`` is given.
+    days : int, optional
+        Horizon of the multi-day measure; default the scenario's ``days``, else 30.
+    single_product : bool, optional
+        For the multi-day measure, as in :func:`~supplynet.simulate_supply`.
     skip_idle : bool
         Skip the solves that provably change nothing (see the module docstring).
     progress : callable, optional
@@ -209,12 +250,15 @@ def criticality(
     Raises
     ------
     DataError
-        For ``k`` outside 1..3, an unknown kind, element or measure.
+        For ``k`` outside 1..3, an unknown kind, element or measure; ``days`` without the
+        ``days_of_cover`` measure.
+    ScenarioError
+        ``days`` outside 1..3,650.
     """
     start = time.perf_counter()
     if not isinstance(k, int) or not 1 <= k <= 3:
         raise DataError(f"k = {k!r}: cut 1, 2 or 3 elements together")
-    names = check_measures(measures)
+    names = resolve_measures(measures, days)
     sc = Scenario.coerce(scenario)
     applied = sc.apply(net)
     target = applied.node_id(destination)
@@ -222,7 +266,8 @@ def criticality(
     ids = list(catalogue)
     if k > len(ids):
         raise DataError(f"k = {k} is larger than the {len(ids)} elements to cut")
-    evaluators = {m: build_evaluator(m, applied, target, catalogue) for m in names}
+    setup = timeline_setup(net, sc, names, days, single_product)
+    evaluators = {m: build_evaluator(m, applied, target, catalogue, timeline=setup) for m in names}
     run = runner or local_runner(evaluators)
     position = {e: i for i, e in enumerate(ids)}
     baseline = {m: evaluators[m].baseline() for m in names}
@@ -250,7 +295,8 @@ def criticality(
                 else:
                     current[s][m] = proof
                     skipped[m] += 1
-            step = 256 if runner is None else max(1, len(todo))  # a runner cuts its own chunks
+            # a runner cuts its own chunks
+            step = evaluators[m].chunk_size if runner is None else max(1, len(todo))
             for chunk_start in range(0, len(todo), step):
                 chunk = todo[chunk_start : chunk_start + step]
                 for s, outcome in zip(chunk, run(m, chunk, want_usage), strict=True):
@@ -264,7 +310,7 @@ def criticality(
             progress(done, total)
         levels.append(current)
         prev = current
-    table = _table(levels[-1], levels[0], catalogue, baseline, k, solved_flags)
+    table = _table(levels[-1], levels[0], catalogue, baseline, k, solved_flags, names)
     result = CriticalityResult(
         destination=target,
         scenario=sc.name,
@@ -276,6 +322,7 @@ def criticality(
         solved=solved,
         skipped=skipped,
         time_s=time.perf_counter() - start,
+        days=None if setup is None else setup.days,
     )
     logger.info(
         "Criticality k=%d of %d elements for %s: %s solved, %s skipped, %.3f s",
@@ -287,6 +334,44 @@ def criticality(
         result.time_s,
     )
     return result
+
+
+def resolve_measures(measures: Iterable[str] | None, days: int | None) -> tuple[str, ...]:
+    """The measures to evaluate: checked, the multi-day one first by default with ``days``.
+
+    Raises
+    ------
+    DataError
+        An unknown measure, or ``days`` given while no measure uses a horizon.
+    """
+    if measures is None:
+        default = ("max_flow", "least_cost")
+        return ("days_of_cover", *default) if days is not None else default
+    names = check_measures(dict.fromkeys(measures))
+    if days is not None and all(n in STEADY_MEASURES for n in names):
+        raise DataError(
+            f"days = {days!r} is the horizon of the multi-day measure; add 'days_of_cover' "
+            f"to the measures ({', '.join(names)} are steady-state: one day)"
+        )
+    return names
+
+
+def timeline_setup(
+    net: Network,
+    scenario: Scenario,
+    measures: Iterable[str],
+    days: int | None,
+    single_product: bool | None,
+) -> TimelineSetup | None:
+    """What the multi-day measures build their LP from (``None`` if no measure needs it).
+
+    The horizon is ``days``, else the scenario's ``days``, else 30 (as in
+    :func:`~supplynet.simulate_supply`).
+    """
+    if not any(MEASURES[m].multi_day for m in measures):
+        return None
+    horizon = days if days is not None else scenario.days or DEFAULT_DAYS
+    return TimelineSetup(net, scenario, horizon, single_product=single_product)
 
 
 def _proof(
@@ -304,6 +389,14 @@ def _proof(
     return None
 
 
+#: per measure: the table columns it is ranked by, and whether higher is worse
+_RANKING = {
+    "max_flow": [("loss_m3_day", True)],
+    "least_cost": [("shortfall_increase_m3_day", True)],
+    "days_of_cover": [("days_of_cover_change", False), ("shortfall_increase_m3", True)],
+}
+
+
 def _table(
     outcomes: dict[tuple[str, ...], dict[str, Any]],
     singles: dict[tuple[str, ...], dict[str, Any]],
@@ -311,10 +404,12 @@ def _table(
     baseline: dict[str, dict[str, float]],
     k: int,
     solved: dict[tuple[str, ...], bool],
+    measures: Sequence[str] = ("max_flow", "least_cost"),
 ) -> pd.DataFrame:
     rows = []
     base_flow = baseline.get("max_flow", {}).get("remaining_m3_day", math.nan)
     base_short = baseline.get("least_cost", {}).get("shortfall_m3_day", math.nan)
+    base_days = baseline.get("days_of_cover", {})
     for s, by_measure in outcomes.items():
         members = [catalogue[e] for e in s]
         row: dict[str, Any] = {
@@ -340,12 +435,24 @@ def _table(
             row["shortfall_m3_day"] = figures["shortfall_m3_day"]
             row["shortfall_increase_m3_day"] = max(0.0, figures["shortfall_m3_day"] - base_short)
             row["destination_shortfall_m3_day"] = figures["destination_shortfall_m3_day"]
+        if "days_of_cover" in by_measure:
+            figures = by_measure["days_of_cover"][0]
+            row["days_of_cover"] = figures["days_of_cover"]
+            row["days_of_cover_change"] = figures["days_of_cover"] - base_days["days_of_cover"]
+            row["first_stockout_day"] = figures["first_stockout_day"]
+            row["shortfall_m3"] = figures["shortfall_m3"]
+            row["shortfall_increase_m3"] = figures["shortfall_m3"] - base_days["shortfall_m3"]
+            row["served_m3"] = figures["served_m3"]
+            row["national_shortfall_m3"] = figures["national_shortfall_m3"]
         row["solved"] = bool(solved.get(s, False))
         rows.append(row)
     df = pd.DataFrame(rows).set_index("element")
-    keys = [c for c in ("loss_m3_day", "shortfall_increase_m3_day") if c in df]
+    ranking = [key for m in measures for key in _RANKING.get(m, []) if key[0] in df]
     df = df.sort_index()
-    df = df.sort_values(keys, ascending=False, kind="stable") if keys else df
+    if ranking:
+        df = df.sort_values(
+            [c for c, _ in ranking], ascending=[not worse for _, worse in ranking], kind="stable"
+        )
     for col in df.select_dtypes("float").columns:
         df[col] = df[col].round(6)
     return df

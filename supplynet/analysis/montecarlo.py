@@ -13,9 +13,16 @@ Every random number is drawn up front from one seeded generator, in sample order
 samples are then evaluated in chunks, on one process or many: the same seed gives the same
 numbers whatever the number of workers.
 
-With the multi-day model, the same spec gains a per-day reading (an attack probability
-per day, attack days drawn per sample) and a measure of days of cover; see the package
-notes in :mod:`supplynet.analysis.measures`.
+With the multi-day model (``days = N``, the ``days_of_cover`` measure), each attack's
+probability is per day: for every sample, attack and day the generator says whether the
+attack starts that day (within its ``start_day``..``end_day``); it then lasts
+``duration_days``, and its severity, drawn once per sample, applies on each day it holds.
+The attack days become the days (``periods``) of the element's change, evaluated on the
+multi-day LP's engine (a warm re-solve from the baseline's basis, never a rebuild). The
+result is the distribution of the destination's days of cover, shortfall and fuel served
+and received over the horizon, the probability that it runs short within the horizon
+(``prob_stockout``), that its days of cover fall below ``threshold_days``, and that it is
+served less than ``threshold_share`` of its baseline.
 
 Examples
 --------
@@ -27,6 +34,10 @@ Examples
 >>> res = sn.monte_carlo(sn.load_network(), spec, samples=200, seed=1)
 >>> float(res.stats.loc["remaining_m3_day", "p95"]) <= res.baseline["remaining_m3_day"]
 True
+>>> daily = sn.monte_carlo(sn.load_network(), {"days": 8, "single_product": True, "attacks": [
+...     {"target": "abidjan", "probability": 0.2, "duration_days": 3}]}, samples=6, seed=1)
+>>> 0 <= daily.prob_stockout <= 1, "days_of_cover" in daily.stats.index
+(True, True)
 """
 
 from __future__ import annotations
@@ -42,10 +53,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from supplynet.analysis.executors import Executor, make_executor
+from supplynet.analysis.evaluator import TimelineSetup
+from supplynet.analysis.executors import Executor, InProcess, make_executor
 from supplynet.analysis.measures import MEASURES, build_evaluator
-from supplynet.analysis.specs import MonteCarloSpec
-from supplynet.analysis.workers import Payload, run_draws
+from supplynet.analysis.simulate import DEFAULT_DAYS
+from supplynet.analysis.specs import MULTI_DAY_MEASURES, MonteCarloSpec, read_toml
+from supplynet.analysis.workers import Payload, run_draws, share_evaluators
 from supplynet.errors import ScenarioError, closest, shown
 from supplynet.formulations.elements import ELEMENT_KINDS, Element, network_elements
 from supplynet.network import Network
@@ -53,11 +66,17 @@ from supplynet.results import rounded
 from supplynet.scenario import Scenario
 from supplynet.scenario.apply import elements_inside
 
-__all__ = ["MonteCarloResult", "MonteCarloSpec", "monte_carlo", "resolve_attacks"]
+__all__ = [
+    "MonteCarloResult",
+    "MonteCarloSpec",
+    "draw_attack_days",
+    "monte_carlo",
+    "resolve_attacks",
+]
 
 logger = logging.getLogger(__name__)
 
-#: samples per chunk sent to a worker
+#: samples per chunk sent to a worker (steady state; multi-day: the measure's chunk_size)
 CHUNK_SAMPLES = 500
 
 
@@ -74,20 +93,31 @@ class MonteCarloResult:
     samples : DataFrame
         One row per sample (index ``sample``): ``attacks`` (how many hit), one column per
         attack with the factor applied (capacity factor, or share arriving for a loss;
-        1 when it did not hit), and the figures of each measure.
+        1 when it did not hit), with the multi-day model ``attack_days:<attack>`` (days
+        it held), and the figures of each measure.
     stats : DataFrame
-        Per figure: ``mean, std, p5, p50, p95, min, max``.
+        Per figure: ``mean, std, p5, p50, p95, min, max`` (multi-day: every figure but
+        ``first_stockout_day``, which is NaN when the destination never goes short).
     baseline : dict
         The figures with no attack.
     threshold_m3_day : float
-        ``threshold_share`` times the baseline delivery.
+        ``threshold_share`` times the baseline delivery (max flow), or, with the
+        multi-day model, times the fuel served at the destination over the horizon (m3).
     prob_below_threshold : float
-        Share of samples delivering less than ``threshold_m3_day`` (NaN without the
-        ``max_flow`` measure).
+        Share of samples below ``threshold_m3_day`` (NaN without a measure of delivery).
     seed, workers : int
         The seed, and how many workers evaluated the samples.
     time_s : float
         Wall time.
+    days : int, optional
+        The multi-day horizon (``None``: steady state).
+    prob_stockout : float
+        Multi-day: share of samples in which the destination goes short within the
+        horizon (days of cover below the horizon).
+    threshold_days, prob_below_days : float, optional
+        Multi-day: share of samples whose days of cover are below ``threshold_days``.
+    notes : tuple of str
+        What the run changed or assumed (``--days`` on a steady-state spec).
     """
 
     name: str
@@ -103,6 +133,11 @@ class MonteCarloResult:
     threshold_m3_day: float = float("nan")
     prob_below_threshold: float = float("nan")
     time_s: float = 0.0
+    days: int | None = None
+    prob_stockout: float = float("nan")
+    threshold_days: float | None = None
+    prob_below_days: float = float("nan")
+    notes: tuple[str, ...] = ()
 
     @property
     def samples_per_s(self) -> float:
@@ -122,6 +157,11 @@ class MonteCarloResult:
             "threshold_share": self.threshold_share,
             "threshold_m3_day": self.threshold_m3_day,
             "prob_below_threshold": self.prob_below_threshold,
+            "days": self.days,
+            "prob_stockout": self.prob_stockout,
+            "threshold_days": self.threshold_days,
+            "prob_below_days": self.prob_below_days,
+            "notes": list(self.notes),
             "stats": {
                 fig: {k: float(v) for k, v in row.items()} for fig, row in self.stats.iterrows()
             },
@@ -205,12 +245,65 @@ def _draw(spec: MonteCarloSpec, samples: int, seed: int) -> tuple[np.ndarray, np
     return hit, factor
 
 
+def draw_attack_days(
+    spec: MonteCarloSpec, samples: int, seed: int, days: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per sample, attack and day: does the attack hold; and per sample and attack, the
+    factor applied on those days.
+
+    For every sample, attack and day, one uniform number says whether the attack starts
+    that day (probability per day, within its window); an attack holds for
+    ``duration_days`` from each start (cut at the horizon). Then one uniform number per
+    sample and attack gives its severity. Draws come from one generator in that order,
+    whatever the workers.
+
+    Returns
+    -------
+    hit : ndarray of bool, (samples, attacks, days)
+    factor : ndarray, (samples, attacks)
+    """
+    rng = np.random.default_rng(seed)
+    n = len(spec.attacks)
+    p = np.array([a.probability for a in spec.attacks])
+    starts = rng.random((samples, n, days)) < p[None, :, None]
+    allowed = np.zeros((n, days), dtype=bool)
+    for j, attack in enumerate(spec.attacks):
+        first = (attack.start_day or 1) - 1
+        last = attack.end_day or days
+        allowed[j, first:last] = True
+    starts &= allowed[None, :, :]
+    hit = np.zeros_like(starts)
+    for j, attack in enumerate(spec.attacks):  # held on t if it started in t-d+1..t
+        counts = np.cumsum(starts[:, j, :], axis=1)
+        d = attack.duration_days
+        before = np.concatenate([np.zeros((samples, d), dtype=counts.dtype), counts], axis=1)
+        hit[:, j, :] = (counts - before[:, :days]) > 0
+    u = rng.random((samples, n))
+    factor = np.ones((samples, n))
+    any_hit = np.asarray(hit.any(axis=2))
+    for j, attack in enumerate(spec.attacks):
+        factor[:, j] = np.where(any_hit[:, j], attack.draw(u[:, j]), 1.0)
+    return hit, factor
+
+
+def _check_windows(spec: MonteCarloSpec, days: int, source: str) -> None:
+    where = f"{source}: " if source else ""
+    for i, attack in enumerate(spec.attacks):
+        for key in ("start_day", "end_day"):
+            value = getattr(attack, key)
+            if value is not None and value > days:
+                raise ScenarioError(
+                    f"{where}attacks.{i}.{key} = {value}: beyond the horizon (days 1..{days})"
+                )
+
+
 def monte_carlo(
     net: Network,
     spec: MonteCarloSpec | str | Path | dict[str, Any],
     *,
     samples: int | None = None,
     seed: int | None = None,
+    days: int | None = None,
     workers: int = 1,
     scheduler: str | None = None,
     executor: Executor | None = None,
@@ -226,6 +319,9 @@ def monte_carlo(
         The attacks (see :mod:`supplynet.analysis.specs`).
     samples, seed : int, optional
         Override the spec's ``samples`` and ``seed``.
+    days : int, optional
+        Override the spec's ``days``: run on the multi-day model over ``days`` days
+        (a steady-state spec is then measured with ``days_of_cover``, and a note says so).
     workers : int
         Local worker processes (1: this process).
     scheduler : str, optional
@@ -238,23 +334,33 @@ def monte_carlo(
     Raises
     ------
     ScenarioError
-        For a spec that does not validate, an unknown target, ``samples`` < 1.
+        For a spec that does not validate, an unknown target, ``samples`` < 1, a day
+        outside the horizon.
     """
     start = time.perf_counter()
-    source = ""
+    source, base = "", ""
     if isinstance(spec, str | Path):
-        source = str(spec)
-        spec = MonteCarloSpec.from_file(spec)
+        data, source = read_toml(spec)
     elif isinstance(spec, dict):
-        spec = MonteCarloSpec.from_dict(spec)
-    overrides: dict[str, Any] = {}
+        data = dict(spec)
+    else:
+        data, base = spec.model_dump(exclude_none=True), spec._base
+    notes: list[str] = []
     if samples is not None:
-        overrides["samples"] = samples
+        data["samples"] = samples
     if seed is not None:
-        overrides["seed"] = seed
-    if overrides:
-        base = spec._base
-        spec = MonteCarloSpec.from_dict({**spec.model_dump(exclude_none=True), **overrides})
+        data["seed"] = seed
+    if days is not None:
+        data["days"] = days
+        given = data.get("measures")
+        if isinstance(given, list) and given and not set(given) & set(MULTI_DAY_MEASURES):
+            data["measures"] = list(MULTI_DAY_MEASURES)
+            notes.append(
+                f"days = {days}: measured with the multi-day model (days_of_cover) "
+                f"instead of {', '.join(map(str, given))}; attack probabilities are per day"
+            )
+    spec = MonteCarloSpec.from_dict(data, source=source)
+    if base:
         spec._base = base
     if not isinstance(workers, int) or workers < 1:
         raise ScenarioError(f"workers = {workers!r}: must be a whole number >= 1")
@@ -262,33 +368,50 @@ def monte_carlo(
     applied = scenario.apply(net)
     target = applied.node_id(spec.destination)
     targets, catalogue = resolve_attacks(spec, applied, source)
-    measures = tuple(dict.fromkeys(spec.measures))
-    hit, factor = _draw(spec, spec.samples, spec.seed)
+    measures: tuple[str, ...] = tuple(dict.fromkeys(spec.measures))
+    setup = None
+    horizon = None
+    if spec.multi_day:
+        horizon = spec.days if spec.days is not None else scenario.days or DEFAULT_DAYS
+        _check_windows(spec, horizon, source)
+        setup = TimelineSetup(net, scenario, horizon, single_product=spec.single_product)
+        hit, factor = draw_attack_days(spec, spec.samples, spec.seed, horizon)
+        chunk = min(MEASURES[m].chunk_size for m in measures)
+    else:
+        hit, factor = _draw(spec, spec.samples, spec.seed)
+        chunk = CHUNK_SAMPLES
     losses = [a.severity == "loss" for a in spec.attacks]
-    payload = Payload(applied, target, measures, catalogue)
-    evaluators = {m: build_evaluator(m, applied, target, catalogue) for m in measures}
+    payload = Payload(applied, target, measures, catalogue, setup)
+    evaluators = {
+        m: build_evaluator(m, applied, target, catalogue, timeline=setup) for m in measures
+    }
     baseline = {k: v for ev in evaluators.values() for k, v in ev.baseline().items()}
     own = executor is None
     runner = executor if executor is not None else make_executor(workers, scheduler)
+    if isinstance(runner, InProcess):
+        share_evaluators(payload, evaluators)
     chunks = [
-        (targets, losses, hit[i : i + CHUNK_SAMPLES], factor[i : i + CHUNK_SAMPLES])
-        for i in range(0, spec.samples, CHUNK_SAMPLES)
+        (targets, losses, hit[i : i + chunk], factor[i : i + chunk])
+        for i in range(0, spec.samples, chunk)
     ]
     try:
         parts = runner.map(run_draws, payload, chunks, progress)
     finally:
         if own:
             runner.close()
-    columns: dict[str, Any] = {"attacks": hit.sum(axis=1)}
+    held = hit.any(axis=2) if hit.ndim == 3 else hit
+    columns: dict[str, Any] = {"attacks": held.sum(axis=1)}
     for j, attack in enumerate(spec.attacks):
         columns[f"attack:{attack.label(j)}"] = factor[:, j]
+        if hit.ndim == 3:
+            columns[f"attack_days:{attack.label(j)}"] = hit[:, j, :].sum(axis=1)
     for m in measures:
         values = np.concatenate([part[m] for part in parts])
         for col, fig in enumerate(MEASURES[m].figures):
             columns[fig] = values[:, col]
     table = pd.DataFrame(columns)
     table.index.name = "sample"
-    figures = [f for m in measures for f in MEASURES[m].figures]
+    figures = [f for m in measures for f in MEASURES[m].figures if f not in _NOT_IN_STATS]
     stats = pd.DataFrame(
         {
             "mean": table[figures].mean(),
@@ -302,9 +425,15 @@ def monte_carlo(
     )
     stats.index.name = "figure"
     threshold = prob = float("nan")
-    if "remaining_m3_day" in table:
-        threshold = spec.threshold_share * baseline["remaining_m3_day"]
-        prob = float((table["remaining_m3_day"] < threshold - 1e-9).mean())
+    delivery = "remaining_m3_day" if "remaining_m3_day" in table else "served_m3"
+    if delivery in table:
+        threshold = spec.threshold_share * baseline[delivery]
+        prob = float((table[delivery] < threshold - 1e-9).mean())
+    prob_stockout = prob_days = float("nan")
+    if horizon is not None and "days_of_cover" in table:
+        prob_stockout = float((table["days_of_cover"] < horizon).mean())
+        if spec.threshold_days is not None:
+            prob_days = float((table["days_of_cover"] < spec.threshold_days).mean())
     result = MonteCarloResult(
         name=spec.name,
         destination=target,
@@ -319,6 +448,11 @@ def monte_carlo(
         threshold_m3_day=threshold,
         prob_below_threshold=prob,
         time_s=time.perf_counter() - start,
+        days=horizon,
+        prob_stockout=prob_stockout,
+        threshold_days=spec.threshold_days,
+        prob_below_days=prob_days,
+        notes=tuple(notes),
     )
     logger.info(
         "Monte Carlo %s: %d samples on %d worker(s) in %.3f s (%.0f samples/s)",
@@ -329,3 +463,7 @@ def monte_carlo(
         result.samples_per_s,
     )
     return result
+
+
+#: figures left out of the statistics (NaN when the event never happens)
+_NOT_IN_STATS = ("first_stockout_day",)

@@ -19,6 +19,9 @@ threshold_share     0 .. 1                  ``threshold_share``
 grid_points         1 .. 1,000,000          the number of points of a ``[grid]``
 k                   1 .. 3                  ``criticality.k``
 limit_m3_day        0 .. 1,000,000          ``limit_m3_day`` values of a grid axis
+days                1 .. 3,650              ``days`` (the multi-day horizon), attack
+                                            ``start_day``, ``end_day``, ``duration_days``
+threshold_days      0 .. 3,650              ``threshold_days`` (days of cover)
 ==================  ======================  ============================================
 """
 
@@ -29,8 +32,11 @@ from typing import Annotated, Any
 import pandas as pd
 from pydantic import Field
 
+from supplynet.scenario.ranges import MAX_DAYS
+
 __all__ = [
     "RANGES",
+    "Days",
     "LimitM3Day",
     "LossRate",
     "Probability",
@@ -38,6 +44,7 @@ __all__ = [
     "Seed",
     "SeverityFactor",
     "Shape",
+    "ThresholdDays",
     "ThresholdShare",
     "Workers",
     "ranges_table",
@@ -56,6 +63,8 @@ RANGES: dict[str, tuple[float, float, bool, str]] = {
     "grid_points": (1, 1_000_000, False, "points"),
     "k": (1, 3, False, "elements"),
     "limit_m3_day": (0.0, 1_000_000.0, False, "m3/day"),
+    "days": (1, MAX_DAYS, False, "days"),
+    "threshold_days": (0.0, float(MAX_DAYS), False, "days"),
 }
 
 
@@ -78,6 +87,8 @@ Workers = Annotated[int, _number("workers", integer=True)]
 ThresholdShare = Annotated[float, _number("threshold_share")]
 K = Annotated[int, _number("k", integer=True)]
 LimitM3Day = Annotated[float, _number("limit_m3_day")]
+Days = Annotated[int, _number("days", integer=True)]
+ThresholdDays = Annotated[float, _number("threshold_days")]
 
 
 def ranges_table() -> pd.DataFrame:

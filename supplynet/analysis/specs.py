@@ -28,6 +28,24 @@ arc, border post, port or depot; or an ``area``) with a probability, and a sever
     severity = "loss"                 # share of the fuel sent that is lost
     value = 0.25
 
+With ``days = N`` (or ``measures = ["days_of_cover"]``, whose horizon is then the
+scenario's ``days``, else 30) the run uses the multi-day model: each attack's
+``probability`` is *per day*, an attack that hits lasts ``duration_days`` (default 1),
+it may only hit within ``start_day``..``end_day`` (default the whole horizon), and its
+severity is drawn once per sample and applies on every day it hits; the figures are the
+destination's days of cover, shortfall and fuel served over the horizon
+(:mod:`~supplynet.analysis.timeline_measure`), with ``threshold_days`` reporting
+P(days of cover < threshold)::
+
+    days = 60
+    threshold_days = 30
+
+    [[attacks]]
+    target = "dakar-kayes"
+    probability = 0.05                # per day
+    duration_days = 7                 # each attack closes it for a week
+    start_day = 10
+
 Distributions: a number (constant), ``uniform`` (``low``, ``high``), ``triangular``
 (``low``, ``mode``, ``high``), ``beta`` (``a``, ``b``, scaled to ``low``..``high``,
 default 0..1). A sweep spec has ``kind = "grid" | "criticality" | "montecarlo"`` and a
@@ -42,10 +60,11 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
 from supplynet.analysis.ranges import (
     RANGES,
+    Days,
     K,
     LimitM3Day,
     Probability,
@@ -53,6 +72,7 @@ from supplynet.analysis.ranges import (
     Seed,
     SeverityFactor,
     Shape,
+    ThresholdDays,
     ThresholdShare,
 )
 from supplynet.errors import ScenarioError, closest, shown
@@ -71,6 +91,33 @@ __all__ = [
 
 Text = Annotated[str, Field(min_length=1, max_length=200, strict=True)]
 Unit = Annotated[float, Field(ge=0.0, le=1_000.0, allow_inf_nan=False, strict=True)]
+Measure = Literal["max_flow", "least_cost", "days_of_cover"]
+#: the measures of the multi-day model (the others are steady-state: one day)
+MULTI_DAY_MEASURES = ("days_of_cover",)
+
+
+def _default_measures(data: Any) -> Any:
+    """``measures`` left out: ``days_of_cover`` with ``days``, else ``max_flow``."""
+    if isinstance(data, dict) and "measures" not in data:
+        multi = data.get("days") is not None
+        return {**data, "measures": ["days_of_cover" if multi else "max_flow"]}
+    return data
+
+
+def _one_model(measures: list[str], days: int | None) -> None:
+    """Steady-state and multi-day measures do not mix; ``days`` needs a multi-day one."""
+    multi = [m for m in measures if m in MULTI_DAY_MEASURES]
+    steady = [m for m in measures if m not in MULTI_DAY_MEASURES]
+    if multi and steady:
+        raise ValueError(
+            f"measures: {', '.join(steady)} (steady state, one day) and {', '.join(multi)} "
+            "(multi-day) cannot be mixed in one run"
+        )
+    if days is not None and not multi:
+        raise ValueError(
+            f"days = {days} is the horizon of the multi-day model; its measure is "
+            "'days_of_cover' (measures = ['days_of_cover'])"
+        )
 
 
 class _Spec(BaseModel):
@@ -144,11 +191,19 @@ class Attack(_Spec):
     probability: Probability
     severity: Literal["block", "factor", "loss"] = "block"
     value: Annotated[float, Field(allow_inf_nan=False, strict=True)] | Distribution | None = None
+    #: multi-day model: the attack may hit only on these days (1-based, inclusive)
+    start_day: Days | None = None
+    end_day: Days | None = None
+    #: multi-day model: days an attack lasts from the day it hits
+    duration_days: Days = 1
 
     @model_validator(mode="after")
     def _shape(self) -> Attack:
         if (self.target is None) == (self.area is None):
             raise ValueError("give exactly one of target (an element id) or area")
+        first, last = self.start_day, self.end_day
+        if first is not None and last is not None and first > last:
+            raise ValueError(f"start_day {first} is after end_day {last}")
         if self.severity == "block":
             if self.value is not None:
                 raise ValueError("a block has no value (it cuts); use severity = 'factor'")
@@ -186,6 +241,11 @@ class Attack(_Spec):
             values = self.value.quantile(u)
         return 1.0 - values if self.severity == "loss" else values
 
+    @property
+    def timed(self) -> bool:
+        """Does the attack use a key of the multi-day model (a window, a duration)?"""
+        return self.start_day is not None or self.end_day is not None or self.duration_days != 1
+
 
 class MonteCarloSpec(_Spec):
     """A Monte Carlo run: attacks with probabilities and severities (see the module)."""
@@ -194,16 +254,45 @@ class MonteCarloSpec(_Spec):
     description: Annotated[str, Field(max_length=5_000, strict=True)] = ""
     destination: Text = "bamako"
     scenario: Text | None = None
-    measures: list[Literal["max_flow", "least_cost"]] = Field(
+    measures: list[Measure] = Field(
         default_factory=lambda: ["max_flow"],  # type: ignore[arg-type]
         min_length=1,
     )
     threshold_share: ThresholdShare = 0.5
     samples: Samples = 1_000
     seed: Seed = 0
+    #: the multi-day horizon (attack probabilities are then per day)
+    days: Days | None = None
+    #: multi-day: report P(days of cover < threshold_days)
+    threshold_days: ThresholdDays | None = None
+    #: multi-day: one product (each node's demand_m3_day) instead of the demand tables
+    single_product: StrictBool | None = None
     attacks: list[Attack] = Field(min_length=1, max_length=10_000)
 
     _base: str = ""
+
+    _defaults = model_validator(mode="before")(_default_measures)
+
+    @model_validator(mode="after")
+    def _model(self) -> MonteCarloSpec:
+        _one_model(list(self.measures), self.days)
+        if not self.multi_day:
+            timed = [i for i, a in enumerate(self.attacks) if a.timed]
+            if timed:
+                raise ValueError(
+                    f"attacks.{timed[0]}: start_day, end_day and duration_days need the "
+                    "multi-day model (days = N)"
+                )
+            if self.threshold_days is not None or self.single_product is not None:
+                raise ValueError(
+                    "threshold_days and single_product need the multi-day model (days = N)"
+                )
+        return self
+
+    @property
+    def multi_day(self) -> bool:
+        """Does the run use the multi-day model?"""
+        return any(m in MULTI_DAY_MEASURES for m in self.measures)
 
     @classmethod
     def from_file(cls, path: str | Path) -> MonteCarloSpec:
@@ -263,18 +352,27 @@ class SweepSpec(_Spec):
     name: Text = "sweep"
     destination: Text = "bamako"
     scenario: Text | None = None
-    measures: list[Literal["max_flow", "least_cost"]] = Field(
+    measures: list[Measure] = Field(
         default_factory=lambda: ["max_flow"],  # type: ignore[arg-type]
         min_length=1,
     )
+    #: grid and criticality: the multi-day horizon (measure days_of_cover)
+    days: Days | None = None
+    single_product: StrictBool | None = None
     grid: dict[Text, GridAxis] | None = None
     criticality: CriticalitySpec | None = None
     montecarlo: MonteCarloSpec | None = None
 
     _base: str = ""
 
+    _defaults = model_validator(mode="before")(_default_measures)
+
     @model_validator(mode="after")
     def _table_of_kind(self) -> SweepSpec:
+        if self.kind != "montecarlo":
+            _one_model(list(self.measures), self.days)
+        elif self.days is not None:
+            raise ValueError("a Monte Carlo sweep gives days in its [montecarlo] table")
         table = getattr(self, self.kind)
         if table is None and self.kind != "criticality":
             raise ValueError(f"kind = {self.kind!r} needs a [{self.kind}] table")

@@ -17,9 +17,13 @@ A sweep spec (TOML, :class:`~supplynet.analysis.specs.SweepSpec`) names its ``ki
     kind = "montecarlo"                 # the keys of a Monte Carlo spec
     [montecarlo]
     samples = 10000
+    days = 60                           # optional: the multi-day model, attacks per day
     [[montecarlo.attacks]]
     target = "dakar-kayes"
     probability = 0.3
+
+A grid or criticality sweep with ``days = N`` (top level) measures ``days_of_cover`` on
+the multi-day model (each change on every day of the horizon).
 
 Each grid point is one engine re-solve (no model is rebuilt). The work is cut into
 chunks and run in this process, on a local process pool (``workers``), or on a Dask
@@ -44,12 +48,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from supplynet.analysis.criticality import CriticalityResult, candidate_elements, criticality
+from supplynet.analysis.criticality import (
+    CriticalityResult,
+    candidate_elements,
+    criticality,
+    resolve_measures,
+    timeline_setup,
+)
 from supplynet.analysis.executors import Executor, InProcess, make_executor
 from supplynet.analysis.measures import MEASURES, Change, build_evaluator
 from supplynet.analysis.montecarlo import monte_carlo
 from supplynet.analysis.specs import CriticalitySpec, SweepSpec
-from supplynet.analysis.workers import Payload, run_cases, run_sets
+from supplynet.analysis.workers import Payload, run_cases, run_sets, share_evaluators
 from supplynet.errors import DataError, ScenarioError, closest, shown
 from supplynet.formulations.elements import ELEMENT_KINDS, network_elements
 from supplynet.network import Network
@@ -60,10 +70,9 @@ __all__ = ["SWEEP_OUTPUTS", "SweepResult", "SweepSpec", "run_sweep", "write_outp
 
 logger = logging.getLogger(__name__)
 
-#: the files a sweep writes
+#: the files a sweep writes (grid points and sets go to workers in chunks of each
+#: measure's ``chunk_size``: 256 steady-state, 8 multi-day)
 SWEEP_OUTPUTS = ("results.parquet", "results.csv", "summary.json")
-#: grid points or sets per chunk
-CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -270,11 +279,17 @@ def _grid(
         ]
         for point in points
     ]
-    measures = tuple(dict.fromkeys(spec.measures))
-    for m in measures:  # the baselines, checked here (one line if not optimal)
-        build_evaluator(m, applied, target, catalogue)
-    payload = Payload(applied, target, measures, catalogue)
-    chunks = [(cases[i : i + CHUNK],) for i in range(0, len(cases), CHUNK)]
+    measures = resolve_measures(spec.measures, spec.days)
+    setup = timeline_setup(net, sc, measures, spec.days, spec.single_product)
+    # the baselines, checked here (one line if not optimal)
+    evaluators = {
+        m: build_evaluator(m, applied, target, catalogue, timeline=setup) for m in measures
+    }
+    payload = Payload(applied, target, measures, catalogue, setup)
+    if isinstance(runner, InProcess):
+        share_evaluators(payload, evaluators)
+    size = min(MEASURES[m].chunk_size for m in measures)
+    chunks = [(cases[i : i + size],) for i in range(0, len(cases), size)]
     parts = runner.map(run_cases, payload, chunks, progress)
     columns: dict[str, Any] = {
         f"{ident}.{kind}": [p[j] for p in points] for j, (ident, kind) in enumerate(axes)
@@ -303,12 +318,15 @@ def _criticality(
     applied = sc.apply(net)
     target = applied.node_id(spec.destination)
     catalogue = candidate_elements(applied, target, options.kinds)
-    payload = Payload(applied, target, tuple(dict.fromkeys(spec.measures)), catalogue)
+    measures = resolve_measures(spec.measures, spec.days)
+    setup = timeline_setup(net, sc, measures, spec.days, spec.single_product)
+    payload = Payload(applied, target, measures, catalogue, setup)
 
     def on_workers(
         measure: str, sets: Sequence[tuple[str, ...]], usage: bool
     ) -> list[tuple[dict[str, float], np.ndarray | None]]:
-        chunks = [(measure, list(sets[i : i + CHUNK]), usage) for i in range(0, len(sets), CHUNK)]
+        size = MEASURES[measure].chunk_size
+        chunks = [(measure, list(sets[i : i + size]), usage) for i in range(0, len(sets), size)]
         parts = runner.map(run_sets, payload, chunks)
         return [item for part in parts for item in part]
 
@@ -318,7 +336,9 @@ def _criticality(
         spec.destination,
         k=options.k,
         kinds=options.kinds,
-        measures=spec.measures,
+        measures=measures,
+        days=setup.days if setup is not None else None,
+        single_product=spec.single_product,
         runner=None if isinstance(runner, InProcess) else on_workers,
         progress=progress,
     )

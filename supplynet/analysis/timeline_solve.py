@@ -14,38 +14,75 @@ The multi-day LP is one LP; this module only chooses how HiGHS gets to its optim
    feasible since unmet demand absorbs any shortage); then the stocks, queues and initial
    stocks are put back and the solver continues from that basis.
 
-The result is the optimum of the full LP (the same objective as one cold solve, tested);
-CBC solves the full LP in one go through PuLP.
+Both run on the re-solve :class:`~supplynet.engine.Engine` (:func:`timeline_engine`): the
+road rows are its lazy rows and the hold-free pass its first pass, so an analysis that
+changes capacities by element and day (criticality, Monte Carlo) re-solves the same model
+warm, and :func:`simulate_supply` is one solve of such an engine. The result is the
+optimum of the full LP (the same objective as one cold solve, tested); CBC solves the
+full LP in one go through PuLP.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
+from supplynet.engine import Engine
 from supplynet.formulations.arrays import LinearProgram
+from supplynet.formulations.elements import ElementMap
 from supplynet.formulations.multiperiod import MultiPeriodLayout, safe_name
 from supplynet.settings import default_solver
-from supplynet.solvers import (
-    ArraySolution,
-    Status,
-    _quiet_stdout,
-    highs_model,
-    highs_status,
-    solve_arrays,
-)
+from supplynet.solvers import ArraySolution, Status, solve_arrays
 
-__all__ = ["solve_timeline_lp"]
+__all__ = ["solve_timeline_lp", "timeline_engine"]
 
 logger = logging.getLogger(__name__)
 
-#: rounds of adding violated road rows before giving up (each round is a warm re-solve)
-_MAX_ROUNDS = 20
-_TOL = 1e-6
+
+def timeline_engine(
+    lp: LinearProgram,
+    elements: ElementMap | None = None,
+    *,
+    threads: int | None = None,
+    time_limit_s: float | None = None,
+) -> Engine:
+    """An :class:`~supplynet.engine.Engine` on a multi-day LP, with the passes above.
+
+    Parameters
+    ----------
+    lp : LinearProgram
+        Built by :func:`~supplynet.formulations.multiperiod.build_multiperiod` (its
+        :class:`MultiPeriodLayout` in ``meta["layout"]``).
+    elements : ElementMap, optional
+        Element id -> columns and rows by day
+        (:func:`~supplynet.analysis.timeline_elements.map_timeline_elements`); default
+        none (a single solve).
+    threads, time_limit_s : optional
+        As for :class:`~supplynet.engine.Engine`.
+
+    Examples
+    --------
+    >>> import supplynet as sn
+    >>> from supplynet.analysis.simulate import build_timeline_lp
+    >>> lp, _ = build_timeline_lp(sn.load_network(), None, 5, single_product=True)
+    >>> engine = timeline_engine(lp)
+    >>> engine.solve().status.value
+    'optimal'
+    """
+    layout = lp.meta["layout"]
+    assert isinstance(layout, MultiPeriodLayout)
+    lazy = np.array([n.startswith("arccap_") for n in lp.row_names], dtype=bool)
+    lazy &= ~_needed_from_start(lp, layout)
+    return Engine(
+        lp,
+        elements if elements is not None else ElementMap(cols={}, rows={}, kinds={}),
+        threads=threads,
+        time_limit_s=time_limit_s,
+        lazy_rows=lazy,
+        first_pass=_hold_free_pass,
+    )
 
 
 def solve_timeline_lp(
@@ -62,9 +99,10 @@ def solve_timeline_lp(
     lp : LinearProgram
         The LP, with its :class:`MultiPeriodLayout` in ``meta["layout"]``.
     solver : {"highs", "cbc"}, optional
-        HiGHS (default) uses the passes of the module docstring; CBC solves the whole LP.
+        HiGHS (default) uses the passes of the module docstring, on a
+        :func:`timeline_engine`; CBC solves the whole LP.
     time_limit_s : float, optional
-        Limit on the solver's time (all passes together).
+        Limit on the solver's time (per HiGHS run).
     two_pass : bool
         ``False`` solves the whole LP cold in one HiGHS run (for comparison).
 
@@ -76,42 +114,14 @@ def solve_timeline_lp(
     key = (solver or default_solver()).strip().lower()
     if key != "highs" or not two_pass:
         return solve_arrays(lp, key, time_limit_s=time_limit_s)
-    layout = lp.meta["layout"]
-    assert isinstance(layout, MultiPeriodLayout)
-    lazy = np.array([n.startswith("arccap_") for n in lp.row_names], dtype=bool)
-    lazy &= ~_needed_from_start(lp, layout)
-    kept = np.flatnonzero(~lazy)
-    model = _rows(lp, kept)
     start = time.perf_counter()
-    with _quiet_stdout():  # HiGHS prints its banner when a model is made
-        h = highs_model(model, time_limit_s=time_limit_s)
-    hold_cols = np.arange(layout.hold.start, layout.hold.stop, dtype=np.int32)
-    with _quiet_stdout():
-        if len(hold_cols):
-            _first_pass(h, lp, model, kept, layout, hold_cols)
-        h.run()
-        added = 0
-        for _ in range(_MAX_ROUNDS):
-            if highs_status(h) is not Status.OPTIMAL:
-                break
-            x = np.asarray(h.getSolution().col_value)
-            rows = np.flatnonzero(lazy)
-            activity = lp.A[rows] @ x
-            violated = rows[
-                activity > lp.row_upper[rows] + _TOL * np.maximum(1.0, lp.row_upper[rows])
-            ]
-            if not len(violated):
-                break
-            _add_rows(h, lp, violated)
-            lazy[violated] = False
-            added += len(violated)
-            h.run()
+    engine = timeline_engine(lp, time_limit_s=time_limit_s)
+    solution = engine.solve()
     elapsed = time.perf_counter() - start
-    status = highs_status(h)
+    status = solution.status
     if status is Status.OPTIMAL:
-        x = np.asarray(h.getSolution().col_value, dtype=float)
-        objective: float | None = float(h.getInfo().objective_function_value)
-        activity = lp.A @ x
+        x, activity = solution.x, solution.row_activity
+        objective: float | None = solution.objective
     else:
         x, objective = np.full(lp.num_cols, np.nan), None
         activity = np.full(lp.num_rows, np.nan)
@@ -121,54 +131,49 @@ def solve_timeline_lp(
         status.value,
         elapsed,
         lp.num_cols,
-        len(kept) + added,
+        engine.rows_in_model,
         lp.num_rows,
-        added,
+        engine.rows_added,
     )
     return ArraySolution(status, "HiGHS", elapsed, objective, x, activity)
 
 
-def _first_pass(
-    h: Any,
-    lp: LinearProgram,
-    model: LinearProgram,
-    kept: np.ndarray,
-    layout: MultiPeriodLayout,
-    hold_cols: np.ndarray,
-) -> None:
-    """Solve without holding (no stocks, no queues, no initial stock), then put it back.
+def _hold_free_pass(engine: Engine) -> None:
+    """Solve without holding (no stocks, no queues, no initial stock); the engine then
+    solves the full model from that basis.
 
-    Always feasible (unmet demand absorbs everything); the solver then continues from that
-    basis on the full model.
+    Always feasible (unmet demand absorbs everything). Bounds are the engine's current
+    ones (with any change already made), shifted: hold columns at zero, the day-1 balance
+    rows of holding nodes without their initial stock, the keep rows from zero.
     """
+    lp = engine.lp
+    layout = lp.meta["layout"]
+    assert isinstance(layout, MultiPeriodLayout)
+    hold_cols = np.arange(layout.hold.start, layout.hold.stop, dtype=np.int32)
+    if not len(hold_cols):
+        return
     d = layout.data
     P = len(d.products)
     # day-1 balance rows of the holding nodes carry "- initial stock" on their right side
-    names = lp.row_index
-    first = names[f"balance_{safe_name(d.node_ids[0])}_{safe_name(d.products[0])}_d1"]
-    full_rows = first + (d.hold_node[:, None] * P + np.arange(P)[None, :]).ravel()
-    rows = np.searchsorted(kept, full_rows).astype(np.int32)
+    first = lp.row_index[f"balance_{safe_name(d.node_ids[0])}_{safe_name(d.products[0])}_d1"]
+    day1 = first + (d.hold_node[:, None] * P + np.arange(P)[None, :]).ravel()
     initial = d.hold_initial_m3.ravel()
-    keep_rows = np.array(
-        [i for i, n in enumerate(model.row_names) if n.startswith("keep_")], dtype=np.int32
+    keep = np.array(
+        [i for i, n in enumerate(lp.row_names) if n.startswith("keep_")], dtype=np.int64
     )
+    lo, up = engine.effective_row_bounds(day1)
+    _, keep_up = engine.effective_row_bounds(keep)
     zeros = np.zeros(len(hold_cols))
-    h.changeColsBounds(len(hold_cols), hold_cols, zeros, zeros)
-    h.changeRowsBounds(
-        len(rows), rows, model.row_lower[rows] + initial, model.row_upper[rows] + initial
+    status = engine.run_with(
+        cols=hold_cols,
+        col_bounds=(zeros, zeros),
+        rows=np.concatenate([day1, keep]),
+        row_bounds=(
+            np.concatenate([lo + initial, np.zeros(len(keep))]),
+            np.concatenate([up + initial, keep_up]),
+        ),
     )
-    if len(keep_rows):
-        h.changeRowsBounds(
-            len(keep_rows), keep_rows, np.zeros(len(keep_rows)), model.row_upper[keep_rows]
-        )
-    h.run()
-    logger.info("Multi-day first pass (no holding): %s", highs_status(h).value)
-    h.changeColsBounds(len(hold_cols), hold_cols, lp.col_lower[hold_cols], lp.col_upper[hold_cols])
-    h.changeRowsBounds(len(rows), rows, model.row_lower[rows], model.row_upper[rows])
-    if len(keep_rows):
-        h.changeRowsBounds(
-            len(keep_rows), keep_rows, model.row_lower[keep_rows], model.row_upper[keep_rows]
-        )
+    logger.info("Multi-day first pass (no holding): %s", status.value)
 
 
 def _needed_from_start(lp: LinearProgram, layout: MultiPeriodLayout) -> np.ndarray:
@@ -187,33 +192,3 @@ def _needed_from_start(lp: LinearProgram, layout: MultiPeriodLayout) -> np.ndarr
         return out
     out[first : first + d.days * E] = tight.ravel()
     return out
-
-
-def _rows(lp: LinearProgram, rows: np.ndarray) -> LinearProgram:
-    return LinearProgram(
-        name=lp.name,
-        sense=lp.sense,
-        c=lp.c,
-        A=sp.csr_matrix(lp.A[rows]),
-        row_lower=lp.row_lower[rows],
-        row_upper=lp.row_upper[rows],
-        col_lower=lp.col_lower,
-        col_upper=lp.col_upper,
-        col_names=lp.col_names,
-        row_names=[lp.row_names[i] for i in rows],
-        integrality=lp.integrality,
-        offset=lp.offset,
-    )
-
-
-def _add_rows(h: object, lp: LinearProgram, rows: np.ndarray) -> None:
-    block = sp.csr_matrix(lp.A[rows])
-    h.addRows(  # type: ignore[attr-defined]
-        len(rows),
-        lp.row_lower[rows],
-        lp.row_upper[rows],
-        block.nnz,
-        block.indptr[:-1].astype(np.int32),
-        block.indices.astype(np.int32),
-        block.data.astype(float),
-    )

@@ -17,11 +17,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from supplynet import solvers
-from supplynet.analysis.measures import Change, Evaluator, build_evaluator
+from supplynet.analysis.measures import Change, Evaluator, TimelineSetup, build_evaluator
 from supplynet.formulations.elements import Element
 from supplynet.network import Network
 
-__all__ = ["Payload", "cases_from_draws", "evaluators_for", "run_cases", "run_draws", "run_sets"]
+__all__ = [
+    "Payload",
+    "cases_from_draws",
+    "evaluators_for",
+    "run_cases",
+    "run_draws",
+    "run_sets",
+    "share_evaluators",
+]
 
 #: evaluations remembered per evaluator (identical samples are common with block attacks)
 MEMO_SIZE = 100_000
@@ -29,12 +37,17 @@ MEMO_SIZE = 100_000
 
 @dataclass(frozen=True)
 class Payload:
-    """Everything a worker needs to build the evaluators of one run."""
+    """Everything a worker needs to build the evaluators of one run.
+
+    ``timeline`` is what a multi-day measure builds its LP from (the network before the
+    scenario, the scenario, the horizon).
+    """
 
     net: Network
     target: str
     measures: tuple[str, ...]
     elements: dict[str, Element]
+    timeline: TimelineSetup | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -50,11 +63,28 @@ def evaluators_for(payload: Payload) -> dict[str, Evaluator]:
         # a fresh process sizes HiGHS's thread pool: one thread per worker
         threads = 1 if solvers.MODELS_BUILT == 0 else None
         cache[payload.token] = {
-            m: build_evaluator(m, payload.net, payload.target, payload.elements, threads=threads)
+            m: build_evaluator(
+                m,
+                payload.net,
+                payload.target,
+                payload.elements,
+                threads=threads,
+                timeline=payload.timeline,
+            )
             for m in payload.measures
         }
         _local.memo = {}
     return cache[payload.token]
+
+
+def share_evaluators(payload: Payload, evaluators: dict[str, Evaluator]) -> None:
+    """Use ``evaluators`` (already built, in this thread) for ``payload``'s work here.
+
+    A run evaluated in this process then builds its engines once, not twice (a
+    multi-day LP takes a second or more to build and solve cold).
+    """
+    _local.cache = {payload.token: dict(evaluators)}
+    _local.memo = {}
 
 
 def run_sets(
@@ -102,16 +132,23 @@ def run_cases(payload: Payload, cases: Sequence[Sequence[Change]]) -> dict[str, 
 def cases_from_draws(
     targets: Sequence[str], losses: Sequence[bool], hit: np.ndarray, factor: np.ndarray
 ) -> list[list[Change]]:
-    """Monte Carlo samples as changes: per row, the attacks that hit and their factors."""
+    """Monte Carlo samples as changes: per row, the attacks that hit and their factors.
+
+    ``hit`` is (samples, attacks), or (samples, attacks, days) for the multi-day model:
+    an attack then acts on the days it hits (1-based ``periods``).
+    """
     out = []
+    by_day = hit.ndim == 3
     for row in range(hit.shape[0]):
         case = []
-        for j in map(int, np.flatnonzero(hit[row])):
+        hits = hit[row].any(axis=1) if by_day else hit[row]
+        for j in map(int, np.flatnonzero(hits)):
             value = float(factor[row, j])
+            periods = tuple(int(t) + 1 for t in np.flatnonzero(hit[row, j])) if by_day else None
             if losses[j]:
-                case.append(Change(targets[j], factor=1.0, arrival=value))
+                case.append(Change(targets[j], factor=1.0, arrival=value, periods=periods))
             else:
-                case.append(Change(targets[j], factor=value))
+                case.append(Change(targets[j], factor=value, periods=periods))
         out.append(case)
     return out
 

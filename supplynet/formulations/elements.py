@@ -82,8 +82,18 @@ class ElementMap:
     flow_rows : dict of str -> ndarray of int
         Element id -> rows whose activity is its throughput.
     col_period, row_period : ndarray of int, optional
-        The period (day) of each column and row of a multi-period LP; ``None`` for a
-        steady-state LP (one period).
+        The period (day, 1-based; -1 for none) of each column and row of a multi-period
+        LP; ``None`` for a steady-state LP (one period).
+    closure_period : dict of str -> ndarray of int
+        Element id -> the period of each entry of its :attr:`closure_cols` when it is not
+        the column's own (a multi-day LP closes a node by the day fuel would *arrive*
+        there, not the day it is dispatched; a column may be listed once per arrival day).
+    arrival_cols : dict of str -> ndarray of int
+        Element id -> the columns whose arrivals a loss rate on it scales (a road's flow
+        columns; in the multi-day LP, a corridor's or area's entry arcs).
+    arrival_rows : ndarray of bool, optional
+        Rows in which a positive coefficient of an arrival column is fuel arriving
+        (balance and throughput rows); ``None``: every row.
     """
 
     cols: dict[str, np.ndarray]
@@ -94,6 +104,9 @@ class ElementMap:
     flow_rows: dict[str, np.ndarray] = field(default_factory=dict)
     col_period: np.ndarray | None = None
     row_period: np.ndarray | None = None
+    closure_period: dict[str, np.ndarray] = field(default_factory=dict)
+    arrival_cols: dict[str, np.ndarray] = field(default_factory=dict)
+    arrival_rows: np.ndarray | None = None
 
     def __contains__(self, element: object) -> bool:
         return element in self.kinds
@@ -111,28 +124,63 @@ class ElementMap:
         if element not in self.kinds:
             raise DataError(f"unknown element {element!r}; {closest(element, self.kinds)}")
 
+    @cached_property
+    def horizon(self) -> int | None:
+        """The last period of a multi-period LP (``None`` for a steady-state LP)."""
+        if self.col_period is None:
+            return None
+        return int(max(self.col_period.max(initial=0), 0))
+
+    def _wanted(self, periods: Iterable[int]) -> np.ndarray:
+        if self.col_period is None or self.row_period is None:
+            raise DataError(
+                "periods given for a steady-state model (it has one period); "
+                "periods apply to the multi-day model"
+            )
+        wanted = np.asarray(list(periods), dtype=int)
+        horizon = self.horizon or 0
+        outside = wanted[(wanted < 1) | (wanted > horizon)]
+        if len(outside):
+            raise DataError(f"day {int(outside[0])} is outside the horizon (days 1..{horizon})")
+        return wanted
+
     def indices(
         self, element: str, periods: Iterable[int] | None = None, *, closing: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
         """The columns and rows of ``element`` (in ``periods`` only, if given).
 
-        ``closing=True`` adds the columns closed only by a cut (:attr:`closure_cols`).
+        ``closing=True`` adds the columns closed only by a cut (:attr:`closure_cols`, in
+        the periods of :attr:`closure_period` where given).
+
+        Raises
+        ------
+        DataError
+            An unknown element; periods on a steady-state LP; a day outside the horizon.
         """
         self.check(element)
         cols = self.cols.get(element, _EMPTY)
         rows = self.rows.get(element, _EMPTY)
-        if closing and element in self.closure_cols:
-            cols = np.union1d(cols, self.closure_cols[element]).astype(np.int32)
+        shut = self.closure_cols.get(element, _EMPTY) if closing else _EMPTY
         if periods is not None:
-            if self.col_period is None or self.row_period is None:
-                raise DataError(
-                    "periods given for a steady-state model (it has one period); "
-                    "periods apply to the multi-day model"
-                )
-            wanted = np.asarray(list(periods), dtype=int)
+            wanted = self._wanted(periods)
+            assert self.col_period is not None and self.row_period is not None
             cols = cols[np.isin(self.col_period[cols], wanted)]
             rows = rows[np.isin(self.row_period[rows], wanted)]
+            when = self.closure_period.get(element) if closing else None
+            shut = shut[np.isin(self.col_period[shut] if when is None else when, wanted)]
+        if len(shut):
+            cols = np.union1d(cols, shut).astype(np.int32)
         return cols, rows
+
+    def arrivals(self, element: str, periods: Iterable[int] | None = None) -> np.ndarray:
+        """The columns whose arrivals a loss rate on ``element`` scales (in ``periods``)."""
+        self.check(element)
+        cols = self.arrival_cols.get(element, _EMPTY)
+        if periods is not None:
+            wanted = self._wanted(periods)
+            assert self.col_period is not None
+            cols = cols[np.isin(self.col_period[cols], wanted)]
+        return cols
 
     @cached_property
     def usage_matrices(self) -> tuple[object, object, list[str]]:
@@ -324,6 +372,7 @@ def map_network_elements(
     rows: dict[str, np.ndarray] = {}
     closure: dict[str, np.ndarray] = {}
     flow_cols: dict[str, np.ndarray] = {}
+    arrival_cols: dict[str, np.ndarray] = {}
     kinds: dict[str, str] = {}
     for key, element in elements.items():
         c: list[int] = []
@@ -333,6 +382,8 @@ def map_network_elements(
         for arc in element.arcs:
             c += cols_of("flow", arc)
         used += c
+        if c:
+            arrival_cols[key] = np.unique(np.asarray(c, dtype=np.int32))
         for n in element.nodes:
             supply = cols_of("supply", n)
             into = [j for _, _, k in G.in_edges(n, keys=True) for j in cols_of("flow", k)]
@@ -355,6 +406,7 @@ def map_network_elements(
         kinds=kinds,
         closure_cols=closure,
         flow_cols=flow_cols,
+        arrival_cols=arrival_cols,
         col_period=None if static else np.asarray(col_periods),
         row_period=None if static else np.asarray(row_periods),
     )
