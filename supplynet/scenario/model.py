@@ -31,7 +31,9 @@ from supplynet.scenario.ranges import (
     Factor,
     LimitM3Day,
     Name,
+    NodeWeight,
     StockM3,
+    SupplyM3Day,
 )
 from supplynet.scenario.timeline import Allocation, Convoy, Escorts, Event, Rationing
 
@@ -48,6 +50,7 @@ _OVERRIDABLE = {
     "truck_time_factor": "truck_time_factor",
     "border_delay_days": "border_delay_days",
     "queue_tankers": "queue_tankers",
+    "pipeline_share": "share",
 }
 #: assumptions only the multi-day model uses
 _TIMELINE_ASSUMPTIONS = (
@@ -55,6 +58,7 @@ _TIMELINE_ASSUMPTIONS = (
     "truck_time_factor",
     "border_delay_days",
     "queue_tankers",
+    "pipeline_share",
 )
 #: keys only the multi-day model reads (the steady-state analyses ignore them)
 STEADY_STATE_IGNORES = (
@@ -65,6 +69,7 @@ STEADY_STATE_IGNORES = (
     "convoys",
     "escorts",
     "rationing",
+    "node_weights",
 )
 
 
@@ -103,6 +108,7 @@ class Scenario(Validated):
     blocked_nodes: list[str] = Field(default_factory=list)
     capacity_factors: dict[str, Factor] = Field(default_factory=dict)
     capacity_limits_m3_day: dict[str, LimitM3Day] = Field(default_factory=dict)
+    supply_m3_day: dict[str, SupplyM3Day] = Field(default_factory=dict)
     areas: list[Area] = Field(default_factory=list)
     demand: dict[str, DemandM3Day] = Field(default_factory=dict)
     demand_factor: DemandFactor = 1.0
@@ -118,6 +124,9 @@ class Scenario(Validated):
     convoys: list[Convoy] = Field(default_factory=list)
     escorts: Escorts | None = None
     rationing: list[Rationing] = Field(default_factory=list)
+    node_weights: dict[str, NodeWeight] = Field(
+        default_factory=dict, description="node -> multiplier of its classes' priority weights"
+    )
 
     _source: str = PrivateAttr(default="")
 
