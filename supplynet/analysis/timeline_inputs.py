@@ -26,7 +26,6 @@ from typing import Any, cast
 import numpy as np
 
 from supplynet.analysis.sections import Section
-from supplynet.analysis.timeline_pipeline import pipeline_days
 from supplynet.analysis.timeline_events import (
     apply_convoys,
     capacity_by_day,
@@ -37,6 +36,7 @@ from supplynet.analysis.timeline_events import (
     resolve_window,
     round_lead_days,
 )
+from supplynet.analysis.timeline_pipeline import pipeline_days
 from supplynet.demand import DemandTables
 from supplynet.errors import DataError, ScenarioError, shown
 from supplynet.formulations.mincost import arc_cost_per_m3
@@ -365,9 +365,7 @@ def _demand_rows(
     single: bool,
     pos: dict[str, int],
     products: tuple[str, ...],
-) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray, np.ndarray
-]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray, np.ndarray]:
     """Demand rows (node, class, product), their daily demand before rationing, the class
     weights, and each row's normal-times demand (before the scenario)."""
     if single:

@@ -101,7 +101,9 @@ class SolutionTables:
         # fuel in transit on day 1 arriving at the demand nodes (the normal pipeline)
         self.pipeline = np.zeros((N, V, P))
         if d.pipeline_m3 is not None:
-            scatter_add(self.pipeline, (slice(None), d.demand_node, d.demand_product), d.pipeline_m3)
+            scatter_add(
+                self.pipeline, (slice(None), d.demand_node, d.demand_product), d.pipeline_m3
+            )
         arrivals = np.zeros((N, E, P))
         transit = np.zeros(P)
         for day, share in _parts(d.arc_lead_days, d.arc_survival):

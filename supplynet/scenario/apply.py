@@ -245,7 +245,8 @@ class CapacityChanges:
             nid = r.node(name, "supply_m3_day")
             if r.net.graph.nodes[nid].get("supply_m3_day") is None:
                 points = [
-                    str(n) for n, d in r.net.graph.nodes(data=True)
+                    str(n)
+                    for n, d in r.net.graph.nodes(data=True)
                     if d.get("supply_m3_day") is not None
                 ]
                 raise r.error(
