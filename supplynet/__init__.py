@@ -21,9 +21,11 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from supplynet.analysis.backtest import BacktestResult, backtest
     from supplynet.analysis.criticality import CriticalityResult, criticality
     from supplynet.analysis.interdiction import InterdictionResult, interdict
     from supplynet.analysis.montecarlo import MonteCarloResult, MonteCarloSpec, monte_carlo
+    from supplynet.analysis.sensitivity import SensitivityResult, sensitivity
     from supplynet.analysis.simulate import simulate_supply
     from supplynet.analysis.sweep import SweepResult, SweepSpec, run_sweep
     from supplynet.assumptions import Assumptions, load_assumptions
@@ -52,6 +54,8 @@ __version__ = "0.1.0"
 
 #: public name -> the module that defines it
 _WHERE = {
+    "BacktestResult": "supplynet.analysis.backtest",
+    "backtest": "supplynet.analysis.backtest",
     "CriticalityResult": "supplynet.analysis.criticality",
     "criticality": "supplynet.analysis.criticality",
     "InterdictionResult": "supplynet.analysis.interdiction",
@@ -59,6 +63,8 @@ _WHERE = {
     "MonteCarloResult": "supplynet.analysis.montecarlo",
     "MonteCarloSpec": "supplynet.analysis.montecarlo",
     "monte_carlo": "supplynet.analysis.montecarlo",
+    "SensitivityResult": "supplynet.analysis.sensitivity",
+    "sensitivity": "supplynet.analysis.sensitivity",
     "SweepResult": "supplynet.analysis.sweep",
     "SweepSpec": "supplynet.analysis.sweep",
     "run_sweep": "supplynet.analysis.sweep",
@@ -96,6 +102,7 @@ _WHERE = {
 __all__ = [
     "Area",
     "Assumptions",
+    "BacktestResult",
     "CapacityTable",
     "CriticalityResult",
     "DataError",
@@ -111,6 +118,7 @@ __all__ = [
     "Result",
     "Scenario",
     "ScenarioError",
+    "SensitivityResult",
     "SolverError",
     "Status",
     "SupplyResult",
@@ -120,6 +128,7 @@ __all__ = [
     "SweepSpec",
     "ThroughputResult",
     "__version__",
+    "backtest",
     "build_network_from_osm",
     "build_report",
     "criticality",
@@ -133,6 +142,7 @@ __all__ = [
     "max_throughput",
     "monte_carlo",
     "run_sweep",
+    "sensitivity",
     "simulate_supply",
 ]
 

@@ -10,8 +10,9 @@ with its source (``data/SOURCES.md``, "Multi-day model"):
                         each regional capital's demand, built from the national figures
 ``depots.csv``          ``node_id, capacity_m3, initial_days``: depot storage and the
                         initial stock in days of the node's demand
-``supply_mix.csv``      ``node_id, product, share``: what a supply point loads, where it
-                        differs from the national demand mix (which every other one loads)
+``supply_mix.csv``      ``node_id, product, share``: what a supply point loads; the rows of
+                        ``node_id = *`` give the mix of every supply point without rows of
+                        its own (without them, such a point loads the national demand mix)
 ``timeline.csv``        ``key, value``: driving hours, truck speed factor, border delay,
                         queue and convoy sizes, and the model's tie-breaking settings
 
@@ -36,6 +37,7 @@ from supplynet.datasets import data_path
 from supplynet.errors import DataError, closest
 
 __all__ = [
+    "DEFAULT_MIX",
     "DEMAND_FILES",
     "TIMELINE_KEYS",
     "DemandTables",
@@ -53,6 +55,8 @@ DEMAND_FILES = (
     "supply_mix.csv",
     "timeline.csv",
 )
+#: ``node_id`` of the supply_mix.csv rows that hold the default mix
+DEFAULT_MIX = "*"
 #: timeline.csv keys, and whether a value must be > 0 (True) or >= 0 (False)
 TIMELINE_KEYS = {
     "driving_hours_per_day": True,
@@ -64,6 +68,7 @@ TIMELINE_KEYS = {
     "keep_stock_share": False,
     "early_service_share": False,
     "queue_cost_share": False,
+    "pipeline_share": False,
 }
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -83,8 +88,9 @@ class DemandTables:
     depots : DataFrame
         Indexed by node id: ``capacity_m3``, ``initial_days``.
     supply_mix : DataFrame
-        ``node_id, product, share``: the supply points that load other than the national
-        demand mix.
+        ``node_id, product, share``: what each supply point loads; ``node_id = "*"`` is
+        the default of every supply point without rows of its own (else the national
+        demand mix).
     settings : dict
         ``timeline.csv``: key -> value.
 
@@ -95,8 +101,10 @@ class DemandTables:
     ['gasoline', 'diesel', 'hfo', 'jet']
     >>> round(float(t.demand["demand_m3_day"].sum()))
     8877
-    >>> t.supply_shares("niamey")
+    >>> t.supply_shares("niamey_bamako")
     {'gasoline': 0.0, 'diesel': 1.0, 'hfo': 0.0, 'jet': 0.0}
+    >>> round(t.supply_shares("dakar")["hfo"], 4)  # the "*" rows: the south's demand mix
+    0.2286
     """
 
     products: pd.DataFrame
@@ -118,8 +126,11 @@ class DemandTables:
         return by_product / total
 
     def supply_shares(self, node_id: str) -> dict[str, float]:
-        """The share of each product in what ``node_id`` loads."""
+        """The share of each product in what ``node_id`` loads: its own rows of
+        ``supply_mix.csv``, else the ``*`` rows, else the national demand mix."""
         rows = self.supply_mix[self.supply_mix["node_id"] == node_id]
+        if not len(rows):
+            rows = self.supply_mix[self.supply_mix["node_id"] == DEFAULT_MIX]
         if len(rows):
             shares = {str(p): float(v) for p, v in zip(rows["product"], rows["share"], strict=True)}
             return {p: shares.get(p, 0.0) for p in self.products.index}
@@ -273,6 +284,8 @@ def load_demand_tables(folder: str | Path | None = None) -> DemandTables:
                 f"{where}: row {i + 2}: unknown key {name!r}; {closest(name, TIMELINE_KEYS)}"
             )
         settings[name] = _number(where, i, "value", str(value), positive=TIMELINE_KEYS[name])
+        if name.endswith("_share") and settings[name] > 1:
+            raise DataError(f"{where}: row {i + 2}, column value: {name} = {value!r} is above 1")
     missing = [k for k in TIMELINE_KEYS if k not in settings]
     if missing:
         raise DataError(f"{where}: missing key(s) {', '.join(missing)}")

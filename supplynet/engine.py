@@ -47,13 +47,13 @@ Examples
 >>> lp = LinearProgram.from_pulp(build_max_throughput(net.graph, "bamako").problem)
 >>> engine = Engine(lp, map_network_elements(net, lp))
 >>> round(engine.solve().objective)
-3189
+8411
 >>> engine.scale({"moussala": 0.0, "abidjan": 0.5})
 >>> round(engine.solve().objective)
-2266
+5989
 >>> engine.reset()
 >>> round(engine.solve().objective)
-3189
+8411
 """
 
 from __future__ import annotations

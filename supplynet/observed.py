@@ -214,6 +214,50 @@ class Observed:
             )
         return pd.DataFrame(rows).set_index("table")
 
+    def within(self, start: str | date | None, end: str | date | None) -> Observed:
+        """The rows that lie within ``start``..``end`` (inclusive), as a new record.
+
+        Rows keep their ``row`` numbers (the file's), so errors still name the file's row.
+
+        Examples
+        --------
+        >>> import supplynet as sn
+        >>> len(sn.load_observed().within("2025-09-01", "2025-10-31").arrivals)  # Oct: 5 reports
+        5
+        """
+        lo, hi = _as_date(start, "start"), _as_date(end, "end")
+        parts: dict[str, pd.DataFrame] = {}
+        for name, df in self.tables().items():
+            ends = df["date_end"].fillna(df["date"])
+            keep = pd.Series(True, index=df.index)
+            if lo is not None:
+                keep &= df["date"] >= lo
+            if hi is not None:
+                keep &= ends <= hi
+            parts[name] = df[keep]
+        return Observed(folder=self.folder, **parts)
+
+    def check_horizon(self, start: str | date | None, end: str | date | None) -> None:
+        """Check that every row lies within ``start``..``end`` (inclusive).
+
+        Raises
+        ------
+        DataError
+            Naming the file, row and column of the first row outside, and the horizon.
+
+        Examples
+        --------
+        >>> import supplynet as sn
+        >>> sn.load_observed().check_horizon("2025-09-01", "2026-02-28")
+        >>> sn.load_observed().check_horizon("2025-09-01", "2025-12-31")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        supplynet.errors.DataError: .../arrivals.csv: row 9 (line 10), column 'date_end': 2026-01-18 ...
+        """
+        lo, hi = _as_date(start, "start"), _as_date(end, "end")
+        for name, df in self.tables().items():
+            _check_horizon(self.folder / f"{name}.csv", df, lo, hi)
+
     def check_network(self, net: Network) -> None:
         """Check that every ``node_id``, ``edge_id`` and ``corridor`` exists in ``net``.
 

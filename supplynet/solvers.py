@@ -317,7 +317,7 @@ def solve_arrays(
     >>> lp = build_max_throughput(sn.load_network().graph, "bamako").problem
     >>> sol = solve_arrays(LinearProgram.from_pulp(lp))
     >>> sol.status.value, round(sol.objective)
-    ('optimal', 3189)
+    ('optimal', 8411)
     """
     key = (solver or default_solver()).strip().lower()
     if key == "cbc":

@@ -15,9 +15,14 @@ from supplynet.demand import DEMAND_FILES, load_demand_tables
 
 TOL = 1e-5
 
-#: lead time = travel_time_h / 24 days: a 48 h edge is 2 days
-EXACT_DAYS = {"driving_hours_per_day": 24.0, "truck_time_factor": 1.0, "border_delay_days": 0.0}
-ZERO_LEAD = {"truck_time_factor": 0.0, "border_delay_days": 0.0}
+#: lead time = travel_time_h / 24 days: a 48 h edge is 2 days; the roads empty on day 1
+EXACT_DAYS = {
+    "driving_hours_per_day": 24.0,
+    "truck_time_factor": 1.0,
+    "border_delay_days": 0.0,
+    "pipeline_share": 0.0,
+}
+ZERO_LEAD = {"truck_time_factor": 0.0, "border_delay_days": 0.0, "pipeline_share": 0.0}
 
 
 def chain_network(

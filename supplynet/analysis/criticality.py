@@ -20,7 +20,7 @@ Examples
 >>> res = sn.criticality(sn.load_network(), destination="Bamako")
 >>> top = res.table.iloc[0]
 >>> top.name, top["kind"], float(top["loss_m3_day"])
-('abidjan', 'node', 1845.0)
+('abidjan', 'node', 4843.9)
 >>> res.skipped["max_flow"] > 0  # idle in the baseline: proved, not solved
 True
 >>> days = sn.criticality(sn.load_network(), days=10, single_product=True,

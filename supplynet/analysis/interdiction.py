@@ -23,10 +23,10 @@ Examples
 >>> net = sn.load_network()
 >>> res = sn.interdict(net, budget=2)
 >>> res.cut, res.remaining_m3_day
-(['bouake_ferkessedougou', 'kati_bamako'], 180.0)
+(['bouake_ferkessedougou', 'kati_bamako'], 495.0)
 >>> defended = sn.interdict(net, budget=2, protect=1)
 >>> defended.protected, defended.cut, defended.remaining_m3_day
-(['kati_bamako'], ['abidjan_yamoussoukro', 'dakar'], 213.0)
+(['kati_bamako'], ['bouake_ferkessedougou', 'dakar'], 585.0)
 """
 
 from __future__ import annotations

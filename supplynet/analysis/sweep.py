@@ -202,7 +202,7 @@ def run_sweep(
     >>> spec = sn.SweepSpec(kind="grid", grid={"abidjan": {"factor": [0.5, 1.0]}})
     >>> res = sn.run_sweep(spec)
     >>> res.table["remaining_m3_day"].tolist()
-    [2266.5, 3189.0]
+    [5989.05, 8411.0]
     """
     start = time.perf_counter()
     source = ""

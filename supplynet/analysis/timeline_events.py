@@ -66,6 +66,8 @@ class KeyedResolver(Resolver):
 
 
 def merge_changes(into: CapacityChanges, other: CapacityChanges) -> None:
+    for nid, value in other.supply.items():
+        into.set_supply(nid, value)
     for eid, f in other.edge_factor.items():
         into.scale_edge(eid, f)
     for nid, f in other.node_factor.items():

@@ -36,6 +36,7 @@ from supplynet.analysis.timeline_events import (
     resolve_window,
     round_lead_days,
 )
+from supplynet.analysis.timeline_pipeline import pipeline_days
 from supplynet.demand import DemandTables
 from supplynet.errors import DataError, ScenarioError, shown
 from supplynet.formulations.mincost import arc_cost_per_m3
@@ -132,8 +133,9 @@ def prepare_timeline(
     products = (SINGLE_PRODUCT,) if single_product else tuple(tables.products.index)
     P = len(products)
 
-    demand = _demand_rows(r, scenario, G, tables, single_product, pos, products)
-    rows_node, rows_class, rows_product, base_demand, classes, weights = demand
+    demand = _demand_rows(r, scenario, net, G, tables, single_product, pos, products)
+    rows_node, rows_class, rows_product, base_demand, classes, weights, normal = demand
+    demand_weight = _node_weights(r, scenario, pos, rows_node)
     demand_m3 = np.broadcast_to(base_demand, (N, len(base_demand))).copy()
     _apply_rationing(
         r,
@@ -174,7 +176,9 @@ def prepare_timeline(
         notes,
     )
     escorts = escort_windows(r, scenario, N, escorted_arcs, tanker_m3, notes)
-    sources = [n for n in node_ids if (net.graph.nodes[n].get("supply_m3_day") or 0) > 0]
+    # supply points: nodes that load fuel on some day (a scenario's supply_m3_day may
+    # give one to a node without supply in the network, such as niamey_bamako)
+    sources = [n for j, n in enumerate(node_ids) if arrays.node_supply[:, j].max() > 0]
     if lead_times == "rounded":
         tail = np.array([pos[str(u)] for u, _, _ in G.edges(keys=True)], dtype=np.int64)
         head = np.array([pos[str(v)] for _, v, _ in G.edges(keys=True)], dtype=np.int64)
@@ -184,6 +188,17 @@ def prepare_timeline(
     elif lead_times != "split":
         raise ScenarioError(f"lead_times = {shown(lead_times)}: allowed: rounded, split")
 
+    pipeline = _pipeline(
+        net,
+        arc_ids,
+        base_lead,
+        node_ids,
+        pos,
+        rows_node,
+        demand_m3,
+        normal,
+        settings["pipeline_share"],
+    )
     source_pos = np.array([pos[n] for n in sources], dtype=np.int64)
     # each source's loads by product (all products), and the supply factors by day
     loads = np.array([[tables.supply_shares(n)[p] for p in all_products] for n in sources]).reshape(
@@ -251,6 +266,8 @@ def prepare_timeline(
         early_service_share=settings["early_service_share"],
         queue_cost_share=settings["queue_cost_share"],
         keep_stock_share=settings["keep_stock_share"],
+        pipeline_m3=pipeline,
+        demand_weight=demand_weight,
     )
     total_demand = float(demand_m3.sum()) / N
     total_supply = float(supply.sum()) / N
@@ -285,16 +302,72 @@ def prepare_timeline(
     )
 
 
+def _node_weights(
+    r: Resolver, sc: Scenario, pos: dict[str, int], rows_node: np.ndarray
+) -> np.ndarray | None:
+    """``node_weights``: each demand row's priority multiplier (``None`` without any)."""
+    if not sc.node_weights:
+        return None
+    weight = np.ones(len(rows_node))
+    for name, value in sc.node_weights.items():
+        node = r.node(name, "node_weights")
+        mine = rows_node == pos[node]
+        if not mine.any():
+            raise r.error(
+                f"node_weights: node {node!r} has no demand in this run; give weights to "
+                "demand nodes (Bamako, the regional capitals)"
+            )
+        weight[mine] *= float(value)
+    return weight
+
+
+def _pipeline(
+    net: Network,
+    arc_ids: tuple[str, ...],
+    base_lead: np.ndarray,
+    node_ids: tuple[str, ...],
+    pos: dict[str, int],
+    rows_node: np.ndarray,
+    demand_m3: np.ndarray,
+    normal: np.ndarray,
+    share: float,
+) -> np.ndarray | None:
+    """The part of each demand row served by fuel in transit on day 1, (N, R).
+
+    On a demand node's first ``T_v`` days: ``share`` x its normal-times demand (as far as
+    the steady state serves it), at most the run's demand that day
+    (:mod:`~supplynet.analysis.timeline_pipeline`); ``None`` when ``share`` is 0.
+    """
+    if share <= 0 or not len(rows_node):
+        return None
+    G = net.graph
+    tail = np.array([pos[str(u)] for u, _, _ in G.edges(keys=True)], dtype=np.int64)
+    head = np.array([pos[str(v)] for _, v, _ in G.edges(keys=True)], dtype=np.int64)
+    supply = net.nodes["supply_m3_day"].fillna(0.0)
+    sources = [pos[str(n)] for n, value in supply.items() if value > 0]
+    if not sources:
+        return None
+    whole = round_lead_days(base_lead[None, :], base_lead, tail, head, sources, len(node_ids))[0]
+    days = pipeline_days(net, arc_ids, whole)
+    first = np.array([days.get(node_ids[v], (0, 0.0))[0] for v in rows_node], dtype=np.int64)
+    served = np.array([days.get(node_ids[v], (0, 0.0))[1] for v in rows_node])
+    covered = np.arange(demand_m3.shape[0])[:, None] < first[None, :]
+    credit = np.minimum(demand_m3, share * served * normal[None, :])
+    return np.where(covered, credit, 0.0)
+
+
 def _demand_rows(
     r: Resolver,
     sc: Scenario,
+    net: Network,
     G: Any,
     tables: DemandTables,
     single: bool,
     pos: dict[str, int],
     products: tuple[str, ...],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray]:
-    """Demand rows (node, class, product) and their daily demand before rationing."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray, np.ndarray]:
+    """Demand rows (node, class, product), their daily demand before rationing, the class
+    weights, and each row's normal-times demand (before the scenario)."""
     if single:
         nodes = [n for n, d in G.nodes(data=True) if (d.get("demand_m3_day") or 0) > 0]
         return (
@@ -304,8 +377,10 @@ def _demand_rows(
             np.array([float(G.nodes[n]["demand_m3_day"]) for n in nodes]),
             (SINGLE_CLASS,),
             np.ones(1),
+            np.array([float(net.graph.nodes[n].get("demand_m3_day") or 0.0) for n in nodes]),
         )
     table = tables.demand[tables.demand["demand_m3_day"] > 0].copy()
+    normal = table["demand_m3_day"].to_numpy(dtype=float).copy()
     for name, total in sc.demand.items():
         node = r.node(name, "demand")
         mine = table["node_id"] == node
@@ -328,6 +403,7 @@ def _demand_rows(
         table["demand_m3_day"].to_numpy(dtype=float),
         classes,
         tables.classes["priority_weight"].to_numpy(dtype=float),
+        normal,
     )
 
 

@@ -46,6 +46,7 @@ _NODE_COLUMNS = [
 _CORRIDOR_COLUMNS = ["dispatch_m3", "arrivals_m3", "lost_m3"]
 _BALANCE_COLUMNS = [
     "initial_stock_m3",
+    "initial_transit_m3",
     "supply_m3",
     "final_stock_m3",
     "waiting_m3",
@@ -95,8 +96,14 @@ class SolutionTables:
         self.dispatch = np.clip(layout.block(x, "dispatch"), 0.0, None)
         self.supply = np.clip(layout.block(x, "supply"), 0.0, None)
         self.hold = np.clip(layout.block(x, "hold"), 0.0, None)
-        self.unmet = np.clip(layout.unmet_m3(x), 0.0, d.demand_m3)
+        self.unmet = np.clip(layout.unmet_m3(x), 0.0, d.lp_demand_m3)
         self.served = d.demand_m3 - self.unmet
+        # fuel in transit on day 1 arriving at the demand nodes (the normal pipeline)
+        self.pipeline = np.zeros((N, V, P))
+        if d.pipeline_m3 is not None:
+            scatter_add(
+                self.pipeline, (slice(None), d.demand_node, d.demand_product), d.pipeline_m3
+            )
         arrivals = np.zeros((N, E, P))
         transit = np.zeros(P)
         for day, share in _parts(d.arc_lead_days, d.arc_survival):
@@ -108,7 +115,7 @@ class SolutionTables:
         self.arc_arrivals = arrivals
         self.in_transit_end = transit
         self.lost = self.dispatch * (1.0 - d.arc_survival)[:, :, None]
-        node_in = np.zeros((N, V, P))
+        node_in = self.pipeline.copy()
         scatter_add(node_in, (slice(None), d.arc_head), arrivals)
         self.node_arrivals = node_in
         logger.info("Read the solution: %d days, %d arcs, %d products", N, E, P)
@@ -307,6 +314,7 @@ class SolutionTables:
         frame = pd.DataFrame(
             {
                 "initial_stock_m3": d.hold_initial_m3.sum(axis=0),
+                "initial_transit_m3": self.pipeline.sum(axis=(0, 1)),
                 "supply_m3": self.supply.sum(axis=(0, 1)),
                 "final_stock_m3": self.hold[-1, depots, :].sum(axis=0),
                 "waiting_m3": self.hold[-1, ~depots, :].sum(axis=0),
@@ -319,6 +327,7 @@ class SolutionTables:
         frame.loc[ALL] = frame.sum(axis=0)
         frame["residual_m3"] = (
             frame["initial_stock_m3"]
+            + frame["initial_transit_m3"]
             + frame["supply_m3"]
             - frame[["final_stock_m3", "waiting_m3", "in_transit_m3", "served_m3", "lost_m3"]].sum(
                 axis=1

@@ -93,7 +93,7 @@ def build_interdiction(
     >>> els = network_elements(net)
     >>> milp = build_interdiction(net, "bamako", els, dict.fromkeys(els, 1.0), 0)
     >>> round(solve_arrays(milp.lp).objective)
-    3189
+    8411
     """
     G = net.graph
     split: dict[object, int] = {"S": 0}

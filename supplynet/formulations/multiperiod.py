@@ -262,7 +262,7 @@ def _define_rows(b: _Builder) -> None:
     """Balance, arc, hold and node capacity rows (their entries come with the columns)."""
     d, N, V, P = b.d, b.N, b.V, b.P
     demand = np.zeros((N, V, P))
-    scatter_add(demand, (slice(None), d.demand_node, d.demand_product), d.demand_m3)
+    scatter_add(demand, (slice(None), d.demand_node, d.demand_product), d.lp_demand_m3)
     rhs = demand
     if b.H:
         rhs[0, d.hold_node, :] -= d.hold_initial_m3
@@ -390,7 +390,8 @@ def _define_unmet(b: _Builder) -> tuple[slice, np.ndarray | None]:
     prods = [safe_name(p) for p in d.products]
     classes = [safe_name(k) for k in d.classes]
     tau = d.early_service_factor[:, None]
-    weight = d.penalty_per_m3 * d.class_weight[d.demand_class][None, :]
+    weight = d.penalty_per_m3 * d.row_weight[None, :]
+    demand_m3 = d.lp_demand_m3
     if d.allocation == "priority":
         names = _day_names(
             "unmet",
@@ -400,7 +401,7 @@ def _define_unmet(b: _Builder) -> tuple[slice, np.ndarray | None]:
             ],
             N,
         )
-        block = b.columns(weight * tau * np.ones((N, R)), np.zeros(N * R), d.demand_m3, names)
+        block = b.columns(weight * tau * np.ones((N, R)), np.zeros(N * R), demand_m3, names)
         col = block.start + np.arange(N * R).reshape(N, R)
         t = np.broadcast_to(b.t[:, None], col.shape)
         b.A.add(
@@ -424,9 +425,9 @@ def _define_unmet(b: _Builder) -> tuple[slice, np.ndarray | None]:
     )
     G = len(pairs)
     group_demand = np.zeros((N, G))
-    scatter_add(group_demand, (slice(None), group), d.demand_m3)
+    scatter_add(group_demand, (slice(None), group), demand_m3)
     group_cost = np.zeros((N, G))
-    scatter_add(group_cost, (slice(None), group), weight * tau * d.demand_m3)
+    scatter_add(group_cost, (slice(None), group), weight * tau * demand_m3)
     names = _day_names("short", [f"{nodes[v]}_{prods[p]}" for v, p in pairs], N)
     block = b.columns(group_cost, np.zeros(N * G), (group_demand > 0).astype(float), names)
     col = block.start + np.arange(N * G).reshape(N, G)

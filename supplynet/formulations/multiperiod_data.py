@@ -76,6 +76,14 @@ class MultiPeriodData:
         queues of loaded tankers; ``hold_capacity_m3`` (H,), ``hold_initial_m3`` (H, P).
     demand_node, demand_class, demand_product : ndarray of int, (R,)
         One demand row per (node, class, product); ``demand_m3`` (N, R) by day.
+    pipeline_m3 : ndarray, (N, R), optional
+        The part of each row's demand served by fuel already in transit on day 1 (the
+        normal pipeline, :mod:`supplynet.analysis.timeline_pipeline`); at most
+        ``demand_m3``. The LP serves the rest, ``lp_demand_m3``.
+    demand_weight : ndarray, (R,), optional
+        A priority multiplier of each demand row (a node's weight, ``node_weights``):
+        an unmet m3 of row r costs ``demand_weight[r] x class_weight[k] x
+        penalty_per_m3``; default 1.
     class_weight : ndarray, (K,)
         Priority weight of each class (unmet m3 costs weight x ``penalty_per_m3``).
     allocation : {"priority", "pro-rata"}
@@ -117,6 +125,8 @@ class MultiPeriodData:
     early_service_share: float = 0.01
     queue_cost_share: float = 1e-6
     keep_stock_share: float = 0.25
+    pipeline_m3: np.ndarray | None = None
+    demand_weight: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         N, E, P = self.days, len(self.arc_ids), len(self.products)
@@ -135,6 +145,10 @@ class MultiPeriodData:
             "hold_initial_m3": (self.hold_initial_m3, (H, P)),
             "demand_m3": (self.demand_m3, (N, R)),
         }
+        if self.pipeline_m3 is not None:
+            shapes["pipeline_m3"] = (self.pipeline_m3, (N, R))
+        if self.demand_weight is not None:
+            shapes["demand_weight"] = (self.demand_weight, (R,))
         for name, (arr, shape) in shapes.items():
             if arr.shape != shape:
                 raise DataError(f"multi-day data: {name} is {arr.shape}, expected {shape}")
@@ -142,6 +156,25 @@ class MultiPeriodData:
             raise DataError("multi-day data: a lead time is negative")
         if self.allocation not in ("priority", "pro-rata"):
             raise DataError(f"multi-day data: unknown allocation {self.allocation!r}")
+        if self.pipeline_m3 is not None and (
+            (self.pipeline_m3 < 0).any() or (self.pipeline_m3 > self.demand_m3 + 1e-9).any()
+        ):
+            raise DataError("multi-day data: pipeline_m3 must lie between 0 and demand_m3")
+        if self.demand_weight is not None and (self.demand_weight <= 0).any():
+            raise DataError("multi-day data: a demand weight is not > 0")
+
+    @property
+    def lp_demand_m3(self) -> np.ndarray:
+        """The demand the LP serves, (N, R): ``demand_m3`` less the pipeline's part."""
+        if self.pipeline_m3 is None:
+            return self.demand_m3
+        return np.clip(self.demand_m3 - self.pipeline_m3, 0.0, None)
+
+    @property
+    def row_weight(self) -> np.ndarray:
+        """The priority weight of each demand row, (R,): class weight x demand weight."""
+        weight = self.class_weight[self.demand_class]
+        return weight if self.demand_weight is None else weight * self.demand_weight
 
     @property
     def early_service_factor(self) -> np.ndarray:
@@ -221,7 +254,7 @@ class MultiPeriodLayout:
         values = self.block(x, "unmet")
         if self.short_group is None:
             return values
-        return values[:, self.short_group] * self.data.demand_m3
+        return values[:, self.short_group] * self.data.lp_demand_m3
 
 
 def scatter_add(target: np.ndarray, index: tuple[Any, ...], values: Any) -> None:

@@ -151,13 +151,17 @@ class CapacityOperations(Protocol):
     def capacity_limits_m3_day(self) -> Mapping[str, float]: ...
     @property
     def areas(self) -> Sequence[Area]: ...
+    @property
+    def supply_m3_day(self) -> Mapping[str, float]: ...
 
 
 class CapacityChanges:
     """Capacity changes collected from a scenario, applied in one pass.
 
-    Factors multiply (a road on a corridor at 0.5 inside an area at 0.5 keeps a quarter);
-    limits cap the scaled capacity (the lowest limit wins).
+    Supplies set by ``supply_m3_day`` replace a supply point's supply first; factors then
+    multiply (a road on a corridor at 0.5 inside an area at 0.5 keeps a quarter, a port
+    given a supply and a factor of 0.5 loads half of it); limits cap the scaled capacity
+    (the lowest limit wins).
     """
 
     def __init__(self) -> None:
@@ -165,6 +169,11 @@ class CapacityChanges:
         self.node_factor: dict[str, float] = {}
         self.edge_limit: dict[str, float] = {}
         self.node_limit: dict[str, float] = {}
+        self.supply: dict[str, float] = {}
+
+    def set_supply(self, nid: str, value: float) -> None:
+        """Replace a supply point's supply (a later value replaces an earlier one)."""
+        self.supply[nid] = value
 
     def scale_edge(self, eid: str, factor: float) -> None:
         self.edge_factor[eid] = self.edge_factor.get(eid, 1.0) * factor
@@ -230,6 +239,22 @@ class CapacityChanges:
                     )
                 on_node(ident, value)
 
+    def collect_supply(self, r: Resolver, table: Mapping[str, float]) -> None:
+        """``supply_m3_day``: ``{supply point: m3/day}``, set before factors apply."""
+        for name, value in table.items():
+            nid = r.node(name, "supply_m3_day")
+            if r.net.graph.nodes[nid].get("supply_m3_day") is None:
+                points = [
+                    str(n)
+                    for n, d in r.net.graph.nodes(data=True)
+                    if d.get("supply_m3_day") is not None
+                ]
+                raise r.error(
+                    f"supply_m3_day: node {nid!r} is not a supply point (it has no "
+                    f"supply_m3_day in the network); {closest(nid, points)}"
+                )
+            self.set_supply(nid, float(value))
+
     def collect_area(self, r: Resolver, area: Area, index: int) -> None:
         """An area's factor on the arcs crossing it and the nodes inside it."""
         edges, nodes = r.area(area, index)
@@ -254,6 +279,8 @@ class CapacityChanges:
 
     def write_into(self, G: nx.MultiDiGraph, net: Network) -> None:
         """Apply the collected changes to ``G``, a copy of ``net.graph``."""
+        for nid, value in self.supply.items():
+            G.nodes[nid]["supply_m3_day"] = value
         for eid, factor in self.edge_factor.items():
             u, v = net.edge_endpoints(eid)
             G.edges[u, v, eid]["capacity_m3_day"] *= factor
@@ -283,7 +310,7 @@ class CapacityChanges:
             rows.append(
                 {"element": eid, "type": "edge", "before_m3_day": before, "after_m3_day": after}
             )
-        for nid in sorted(self.node_factor.keys() | self.node_limit):
+        for nid in sorted(self.node_factor.keys() | self.node_limit.keys() | self.supply.keys()):
             old, new = net.graph.nodes[nid], G.nodes[nid]
             for key, kind in (("capacity_m3_day", "node"), ("supply_m3_day", "supply")):
                 if new.get(key) is not None and new.get(key) != old.get(key):
@@ -305,6 +332,7 @@ def collect_changes(r: Resolver, sc: CapacityOperations) -> CapacityChanges:
     ``sc`` is a :class:`Scenario` or one of its timed events (the same keys, the same
     meaning)."""
     changes = CapacityChanges()
+    changes.collect_supply(r, getattr(sc, "supply_m3_day", {}))
     changes.collect_blocks(r, sc)
     changes.collect_table(r, sc.capacity_factors, "capacity_factors")
     changes.collect_table(r, sc.capacity_limits_m3_day, "capacity_limits_m3_day")

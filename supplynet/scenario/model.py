@@ -31,9 +31,19 @@ from supplynet.scenario.ranges import (
     Factor,
     LimitM3Day,
     Name,
+    NodeWeight,
     StockM3,
+    SupplyM3Day,
 )
-from supplynet.scenario.timeline import Allocation, Convoy, Escorts, Event, Rationing
+from supplynet.scenario.timeline import (
+    Allocation,
+    Convoy,
+    Escorts,
+    Event,
+    Rationing,
+    Window,
+    day_of,
+)
 
 __all__ = ["STEADY_STATE_IGNORES", "Area", "Scenario", "describe_validation"]
 
@@ -48,6 +58,7 @@ _OVERRIDABLE = {
     "truck_time_factor": "truck_time_factor",
     "border_delay_days": "border_delay_days",
     "queue_tankers": "queue_tankers",
+    "pipeline_share": "share",
 }
 #: assumptions only the multi-day model uses
 _TIMELINE_ASSUMPTIONS = (
@@ -55,6 +66,7 @@ _TIMELINE_ASSUMPTIONS = (
     "truck_time_factor",
     "border_delay_days",
     "queue_tankers",
+    "pipeline_share",
 )
 #: keys only the multi-day model reads (the steady-state analyses ignore them)
 STEADY_STATE_IGNORES = (
@@ -65,7 +77,16 @@ STEADY_STATE_IGNORES = (
     "convoys",
     "escorts",
     "rationing",
+    "node_weights",
 )
+
+
+def _day_or_keep(value: Any, start: Any) -> int:
+    """A day number or date as a day number (0 when it cannot be read: kept)."""
+    try:
+        return day_of(value, start)
+    except ValueError:
+        return 0
 
 
 class Scenario(Validated):
@@ -103,6 +124,7 @@ class Scenario(Validated):
     blocked_nodes: list[str] = Field(default_factory=list)
     capacity_factors: dict[str, Factor] = Field(default_factory=dict)
     capacity_limits_m3_day: dict[str, LimitM3Day] = Field(default_factory=dict)
+    supply_m3_day: dict[str, SupplyM3Day] = Field(default_factory=dict)
     areas: list[Area] = Field(default_factory=list)
     demand: dict[str, DemandM3Day] = Field(default_factory=dict)
     demand_factor: DemandFactor = 1.0
@@ -118,6 +140,9 @@ class Scenario(Validated):
     convoys: list[Convoy] = Field(default_factory=list)
     escorts: Escorts | None = None
     rationing: list[Rationing] = Field(default_factory=list)
+    node_weights: dict[str, NodeWeight] = Field(
+        default_factory=dict, description="node -> multiplier of its classes' priority weights"
+    )
 
     _source: str = PrivateAttr(default="")
 
@@ -137,6 +162,54 @@ class Scenario(Validated):
                     f"assumptions.{key} = {value!r}: must be between {low:,g} and {high:,g} {unit}"
                 )
         return self
+
+    def truncated(self, days: int) -> Scenario:
+        """This scenario over its first ``days`` days: timed operations that start later
+        are left out (they would never happen), and convoy days beyond the horizon too.
+
+        A shorter run of a long scenario (a sensitivity over a few weeks, a quick look)
+        would otherwise be refused, since an operation that starts beyond the horizon is
+        an error.
+
+        Examples
+        --------
+        >>> sc = Scenario.from_file("examples/scenarios/crisis_2025.toml")
+        >>> short = sc.truncated(45)
+        >>> short.days, len(short.events) < len(sc.events), short.rationing
+        (45, True, [])
+        """
+
+        def starts_by(op: Window) -> bool:
+            first = op.start_date or op.start_day or 1
+            try:
+                return day_of(first, self.start_date) <= days
+            except ValueError:
+                return True  # left for the model to report
+
+        convoys = []
+        for cv in self.convoys:
+            if not starts_by(cv):
+                continue
+            if cv.days is not None:
+                kept = [d for d in cv.days if _day_or_keep(d, self.start_date) <= days]
+                if not kept:
+                    continue
+                cv = cv.model_copy(update={"days": kept})
+            elif cv.first_day is not None and _day_or_keep(cv.first_day, self.start_date) > days:
+                continue
+            convoys.append(cv)
+        escorts = self.escorts if self.escorts is not None and starts_by(self.escorts) else None
+        copy = self.model_copy(
+            update={
+                "days": days,
+                "events": [ev for ev in self.events if starts_by(ev)],
+                "convoys": convoys,
+                "escorts": escorts,
+                "rationing": [rule for rule in self.rationing if starts_by(rule)],
+            }
+        )
+        copy._source = self._source
+        return copy
 
     def steady_state_ignores(self) -> list[str]:
         """The multi-day keys this scenario sets, which the steady-state analyses ignore.

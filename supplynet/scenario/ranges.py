@@ -16,6 +16,7 @@ kind                        range                     used by
 factor                      0 .. 1,000                ``capacity_factors``, area ``factor``
 limit_m3_day                0 .. 1,000,000            ``capacity_limits_m3_day``
 demand_m3_day               0 .. 1,000,000            ``demand``
+supply_m3_day               0 .. 1,000,000            ``supply_m3_day``
 demand_factor               0 .. 100                  ``demand_factor``
 stock_m3                    0 .. 100,000,000          ``stock_m3``
 radius_km                   > 0 .. 5,000              area ``radius_km``
@@ -33,6 +34,8 @@ driving_hours_per_day       > 0 .. 24                 ``assumptions.driving_hour
 truck_time_factor           0 .. 10                   ``assumptions.truck_time_factor``
 border_delay_days           0 .. 60                   ``assumptions.border_delay_days``
 queue_tankers               0 .. 100,000              ``assumptions.queue_tankers``
+share                       0 .. 1                    ``assumptions.pipeline_share``
+node_weight                 > 0 .. 100                ``node_weights``
 name                        1 .. 200 characters       ``name``, area ``name``
 description                 0 .. 5,000 characters     ``description``
 ==========================  ========================  ==================================
@@ -63,9 +66,11 @@ __all__ = [
     "LimitM3Day",
     "LossRate",
     "Name",
+    "NodeWeight",
     "PenaltyPerM3",
     "RadiusKm",
     "StockM3",
+    "SupplyM3Day",
     "Tankers",
     "ranges_table",
 ]
@@ -75,6 +80,7 @@ RANGES: dict[str, tuple[float, float, bool, str]] = {
     "factor": (0.0, 1_000.0, False, "-"),
     "limit_m3_day": (0.0, 1_000_000.0, False, "m3/day"),
     "demand_m3_day": (0.0, 1_000_000.0, False, "m3/day"),
+    "supply_m3_day": (0.0, 1_000_000.0, False, "m3/day"),
     "demand_factor": (0.0, 100.0, False, "-"),
     "stock_m3": (0.0, 100_000_000.0, False, "m3"),
     "radius_km": (0.0, 5_000.0, True, "km"),
@@ -90,6 +96,8 @@ RANGES: dict[str, tuple[float, float, bool, str]] = {
     "truck_time_factor": (0.0, 10.0, False, "-"),
     "border_delay_days": (0.0, 60.0, False, "days"),
     "queue_tankers": (0.0, 100_000.0, False, "tankers"),
+    "share": (0.0, 1.0, False, "-"),
+    "node_weight": (0.0, 100.0, True, "-"),
 }
 
 #: the longest horizon of the multi-day model, in days (ten years)
@@ -109,12 +117,14 @@ def _number(kind: str) -> Any:
 Factor = Annotated[float, _number("factor")]
 LimitM3Day = Annotated[float, _number("limit_m3_day")]
 DemandM3Day = Annotated[float, _number("demand_m3_day")]
+SupplyM3Day = Annotated[float, _number("supply_m3_day")]
 DemandFactor = Annotated[float, _number("demand_factor")]
 StockM3 = Annotated[float, _number("stock_m3")]
 RadiusKm = Annotated[float, _number("radius_km")]
 CostPerM3Km = Annotated[float, _number("cost_per_m3_km")]
 PenaltyPerM3 = Annotated[float, _number("unmet_penalty_per_m3")]
 LossRate = Annotated[float, _number("loss_rate")]
+NodeWeight = Annotated[float, _number("node_weight")]
 DelayDays = Annotated[float, _number("delay_days")]
 
 

@@ -13,8 +13,9 @@ never happen.
 :class:`Event`
     a timed operation: any of the untimed capacity keys (``blocked_corridors``,
     ``blocked_edges``, ``blocked_nodes``, ``capacity_factors``,
-    ``capacity_limits_m3_day``, ``areas``), meaning exactly what they mean untimed, on
-    the days of its window; and ``loss_rate`` (share of the fuel dispatched onto a
+    ``capacity_limits_m3_day``, ``supply_m3_day``, ``areas``), meaning exactly what they
+    mean untimed, on the days of its window (an event's ``supply_m3_day`` replaces the
+    untimed one, a later event's an earlier one's); and ``loss_rate`` (share of the fuel dispatched onto a
     corridor, road or node that never arrives), ``delay_days`` (extra days on the way),
     ``supply_factors`` (``{product: factor}`` at every supply point).
 :class:`Convoy`
@@ -52,6 +53,7 @@ from supplynet.scenario.ranges import (
     LimitM3Day,
     LossRate,
     Name,
+    SupplyM3Day,
     Tankers,
 )
 
@@ -181,6 +183,7 @@ class Event(Window):
     blocked_nodes: list[str] = Field(default_factory=list)
     capacity_factors: dict[str, Factor] = Field(default_factory=dict)
     capacity_limits_m3_day: dict[str, LimitM3Day] = Field(default_factory=dict)
+    supply_m3_day: dict[str, SupplyM3Day] = Field(default_factory=dict)
     areas: list[Area] = Field(default_factory=list)
     loss_rate: dict[str, LossRate] = Field(default_factory=dict)
     delay_days: dict[str, DelayDays] = Field(default_factory=dict)
@@ -194,6 +197,7 @@ class Event(Window):
             "blocked_nodes",
             "capacity_factors",
             "capacity_limits_m3_day",
+            "supply_m3_day",
             "areas",
             "loss_rate",
             "delay_days",
