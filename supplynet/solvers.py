@@ -39,6 +39,7 @@ __all__ = [
     "highs_status",
     "make_solver",
     "read_highs",
+    "size_thread_pool",
     "solve",
     "solve_arrays",
     "solver_label",
@@ -237,6 +238,40 @@ def highs_status(h: highspy.Highs) -> Status:
 
 #: HiGHS models built in this process (HiGHS sizes its thread pool at the first one)
 MODELS_BUILT = 0
+#: the ``threads`` option of the first model of this process (``None``: HiGHS's default)
+POOL_THREADS: int | None = None
+
+
+def size_thread_pool(threads: int) -> bool:
+    """Size HiGHS's thread pool for this process, if no model was built yet.
+
+    HiGHS keeps one pool per process, sized by the first model that runs; a later model
+    asking for another size fails (its status is "undefined"). A worker process calls this
+    first, so that every model it builds afterwards (including those an analysis builds on
+    the way, with the default) shares a pool of ``threads``.
+
+    Returns
+    -------
+    bool
+        ``True`` if the pool was sized now, ``False`` if a model was built before.
+
+    Examples
+    --------
+    >>> size_thread_pool(1) in (True, False)
+    True
+    """
+    global MODELS_BUILT, POOL_THREADS
+    if MODELS_BUILT:
+        return False
+    MODELS_BUILT += 1
+    POOL_THREADS = int(threads)
+    with _quiet_stdout():
+        h = highspy.Highs()
+        h.silent()
+        h.setOptionValue("threads", int(threads))
+        h.addVar(0.0, 1.0)
+        h.run()
+    return True
 
 
 def highs_model(
@@ -246,10 +281,16 @@ def highs_model(
 
     The model keeps its basis between runs, so re-solving after a bound or cost change
     (``changeColBounds``, ``changeColsCost``, ``changeRowBounds``) starts warm. HiGHS
-    keeps one thread pool per process, sized by the first model run: ``threads`` can only
-    differ from the default before any model was built (:data:`MODELS_BUILT`).
+    keeps one thread pool per process, sized by the first model run: ``threads`` is set
+    only on the first model of a process or when it matches that one's (otherwise the run
+    would fail); :func:`size_thread_pool` sizes the pool before anything else.
     """
-    global MODELS_BUILT
+    global MODELS_BUILT, POOL_THREADS
+    if MODELS_BUILT == 0:
+        POOL_THREADS = threads
+    elif threads is not None and threads != POOL_THREADS:
+        logger.debug("HiGHS's thread pool is already sized; threads=%d left unset", threads)
+        threads = None
     MODELS_BUILT += 1
     with _quiet_stdout():  # the banner comes with the first model of a process
         h = highspy.Highs()

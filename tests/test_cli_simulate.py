@@ -133,7 +133,7 @@ def test_run_notes_the_multi_day_keys_it_ignores(capsys, monkeypatch) -> None:
     assert code == 0
     assert (
         "the steady state ignores this scenario's multi-day keys "
-        "(days, start_date, events, rationing)" in out
+        "(days, start_date, events)" in out
     )
     assert run_module.RUN_OUTPUTS  # unchanged outputs of run
 

@@ -217,7 +217,7 @@ def test_no_unsourced_capacity_drives_the_baseline(net: sn.Network, factor: floa
     changes neither the baseline delivery nor the least-cost shortfall."""
     rows = _rows("nodes.csv")
     base = sn.max_throughput(net).delivered_m3_day
-    limited = [n for n in net.nodes.index[net.nodes["capacity_m3_day"].notna()]]
+    limited = list(net.nodes.index[net.nodes["capacity_m3_day"].notna()])
     assert set(COUNTED) <= set(limited)
     for node, ref in COUNTED.items():
         assert ref in rows[node]["note"] or ref.strip("[]") in rows[node]["source"], node

@@ -173,7 +173,7 @@ def test_python_models_raise_the_same_one_line_errors() -> None:
 def test_time_keys_are_listed_for_the_steady_state(net: sn.Network) -> None:
     sc = sn.Scenario.from_file("examples/scenarios/escorted_convoys.toml")
     ignored = sc.steady_state_ignores()
-    assert {"events", "convoys", "escorts", "rationing", "start_date"} <= set(ignored)
+    assert {"events", "convoys", "escorts", "start_date"} <= set(ignored)
     # the steady state still runs, on the untimed keys only
     assert sn.max_throughput(net, sc).delivered_m3_day == pytest.approx(
         sn.max_throughput(net).delivered_m3_day

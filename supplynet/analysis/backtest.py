@@ -369,7 +369,8 @@ def backtest(
         timeline = simulate_supply(net, run, days, solver=solver)
     if not timeline.ok:
         raise DataError(
-            f"back-test of {sc.name!r}: the multi-day LP is {timeline.status.value}; nothing to compare"
+            f"back-test of {sc.name!r}: the multi-day LP is {timeline.status.value}; "
+            "nothing to compare"
         )
     start = timeline.start_date or sc.start_date
     end = start + dt.timedelta(days=timeline.days - 1)

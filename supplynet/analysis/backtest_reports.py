@@ -234,11 +234,12 @@ def period_table(
     DataFrame
         Indexed by ``period`` (its first day): ``period_end``, ``days``, ``part``,
         ``simulated_m3`` (over ``compared_days``: the whole period, or the days its
-        reports cover when they all span several days), ``reported_low_m3``, ``reported_high_m3`` (NaN for a period
-        without a report; ``inf`` without an upper bound), ``reported_days`` (days a
-        report covers), ``reports`` (report rows that touch the period), ``within_range``, ``error_m3`` (simulated less the nearest end of the reported
-        range: 0 inside it, NaN without a report) and ``error_share`` (``error_m3`` over
-        the middle of the range).
+        reports cover when they all span several days), ``reported_low_m3``,
+        ``reported_high_m3`` (NaN for a period without a report; ``inf`` without an upper
+        bound), ``reported_days`` (days a report covers), ``reports`` (report rows that
+        touch the period), ``within_range``, ``error_m3`` (simulated less the nearest end
+        of the reported range: 0 inside it, NaN without a report) and ``error_share``
+        (``error_m3`` over the middle of the range).
     """
     start = simulated.index[0].date()
     spans = reported.attrs.get("spans", [])

@@ -183,7 +183,7 @@ def priority_classes(tables: DemandTables) -> list[str]:
 
 # ----------------------------------------------------------------------- the variants
 def _scale_int(value: int, factor: float) -> int:
-    return max(1, int(math.floor(value * factor + 0.5)))
+    return max(1, math.floor(value * factor + 0.5))
 
 
 def _initial_levels(net: Network, sc: Scenario, tables: DemandTables) -> dict[str, float]:
@@ -349,7 +349,8 @@ def sensitivity(
     ...                      parameters=["initial_stocks"], days=14)
     >>> res.table.index.tolist(), res.table["rank"].tolist()
     (['initial_stocks'], [1])
-    >>> bool(res.table.loc["initial_stocks", "worst_month_m3_day_high"] >= res.base["worst_month_m3_day"])
+    >>> high = res.table.loc["initial_stocks", "worst_month_m3_day_high"]
+    >>> bool(high >= res.base["worst_month_m3_day"])
     True
     """
     if not isinstance(step, int | float) or isinstance(step, bool) or not 0 < step <= 1:

@@ -105,10 +105,19 @@ def prepare_timeline(
     """
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
         raise ScenarioError(f"days = {shown(days)}: must be a whole number from 1 to {MAX_DAYS:,}")
+    scenario_days = int(scenario.days or 0)
+    shortened = days < scenario_days
+    if shortened:  # the first `days` days of a longer scenario: later operations never start
+        scenario = scenario.truncated(days)
     r = Resolver(net, scenario.source)
     applied = scenario.apply(net)
     G = applied.graph
     notes: list[str] = []
+    if shortened:
+        notes.append(
+            f"the first {days} days of a {scenario_days}-day scenario: operations that start "
+            "later are left out"
+        )
     settings = dict(tables.settings)
     settings.update({k: float(v) for k, v in scenario.assumptions.items() if k in settings})
     missing = [n for n in tables.nodes() if n not in net.graph]
@@ -176,9 +185,14 @@ def prepare_timeline(
         notes,
     )
     escorts = escort_windows(r, scenario, N, escorted_arcs, tanker_m3, notes)
-    # supply points: nodes that load fuel on some day (a scenario's supply_m3_day may
-    # give one to a node without supply in the network, such as niamey_bamako)
-    sources = [n for j, n in enumerate(node_ids) if arrays.node_supply[:, j].max() > 0]
+    # supply points: the network's, whatever the scenario closes (lead times are rounded
+    # from them, so a cut changes no arc's lead), and nodes that load fuel on some day (a
+    # scenario's supply_m3_day may give one to a node without supply, niamey_bamako)
+    sources = [
+        n
+        for j, n in enumerate(node_ids)
+        if (net.graph.nodes[n].get("supply_m3_day") or 0) > 0 or arrays.node_supply[:, j].max() > 0
+    ]
     if lead_times == "rounded":
         tail = np.array([pos[str(u)] for u, _, _ in G.edges(keys=True)], dtype=np.int64)
         head = np.array([pos[str(v)] for _, v, _ in G.edges(keys=True)], dtype=np.int64)

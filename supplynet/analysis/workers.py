@@ -61,7 +61,7 @@ def evaluators_for(payload: Payload) -> dict[str, Evaluator]:
     if payload.token not in cache:
         cache.clear()  # one run at a time per thread: drop the previous run's engines
         # a fresh process sizes HiGHS's thread pool: one thread per worker
-        threads = 1 if solvers.MODELS_BUILT == 0 else None
+        threads = 1 if solvers.size_thread_pool(1) else None
         cache[payload.token] = {
             m: build_evaluator(
                 m,

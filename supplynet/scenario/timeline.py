@@ -15,9 +15,9 @@ never happen.
     ``blocked_edges``, ``blocked_nodes``, ``capacity_factors``,
     ``capacity_limits_m3_day``, ``supply_m3_day``, ``areas``), meaning exactly what they
     mean untimed, on the days of its window (an event's ``supply_m3_day`` replaces the
-    untimed one, a later event's an earlier one's); and ``loss_rate`` (share of the fuel dispatched onto a
-    corridor, road or node that never arrives), ``delay_days`` (extra days on the way),
-    ``supply_factors`` (``{product: factor}`` at every supply point).
+    untimed one, a later event's an earlier one's); and ``loss_rate`` (share of the fuel
+    dispatched onto a corridor, road or node that never arrives), ``delay_days`` (extra
+    days on the way), ``supply_factors`` (``{product: factor}`` at every supply point).
 :class:`Convoy`
     a corridor that passes only in convoys of up to ``max_tankers`` tankers, every
     ``every_days`` days (from ``first_day``, default the window's start) or on the listed
