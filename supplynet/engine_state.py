@@ -9,19 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from supplynet.formulations.arrays import LinearProgram
 from supplynet.solvers import Status
 
-if TYPE_CHECKING:
-    from supplynet.engine import Engine
-
-__all__ = ["Bounds", "EngineSolution", "row_subset"]
+__all__ = ["Bounds", "EngineSolution", "SolvedModel", "row_subset"]
 
 _EMPTY = np.zeros(0, dtype=np.int32)
+
+
+class SolvedModel(Protocol):
+    """What a solution reads its values from (an :class:`~supplynet.engine.Engine`)."""
+
+    @property
+    def lp(self) -> LinearProgram: ...
+
+    def _values(self, serial: int) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 @dataclass
@@ -35,7 +41,7 @@ class EngineSolution:
     status: Status
     objective: float
     solve_time_s: float
-    _engine: Engine = field(repr=False)
+    _engine: SolvedModel = field(repr=False)
     _serial: int = field(repr=False)
 
     @property

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import networkx as nx
 from shapely.geometry import Point
@@ -22,9 +22,8 @@ from shapely.prepared import prep
 
 from supplynet.errors import DataError, ScenarioError, closest, shown
 from supplynet.network import Network, node_corridors
+from supplynet.scenario.area import Area
 
-if TYPE_CHECKING:
-    from supplynet.scenario.model import Area, Scenario
 
 __all__ = ["CapacityChanges", "CapacityOperations", "Resolver", "apply_scenario", "elements_inside"]
 
@@ -153,6 +152,22 @@ class CapacityOperations(Protocol):
     def areas(self) -> Sequence[Area]: ...
     @property
     def supply_m3_day(self) -> Mapping[str, float]: ...
+
+
+class ScenarioOperations(CapacityOperations, Protocol):
+    """What :func:`apply_scenario` reads of a :class:`~supplynet.scenario.model.Scenario`:
+    the capacity keys and the untimed demand, stock and assumption keys."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def assumptions(self) -> Mapping[str, float]: ...
+    @property
+    def demand(self) -> Mapping[str, float]: ...
+    @property
+    def demand_factor(self) -> float: ...
+    @property
+    def stock_m3(self) -> Mapping[str, float]: ...
 
 
 class CapacityChanges:
@@ -341,7 +356,7 @@ def collect_changes(r: Resolver, sc: CapacityOperations) -> CapacityChanges:
     return changes
 
 
-def apply_scenario(sc: Scenario, net: Network, *, source: str = "") -> Network:
+def apply_scenario(sc: ScenarioOperations, net: Network, *, source: str = "") -> Network:
     """Return a new Network with ``sc`` applied (``net`` is unchanged).
 
     Raises
