@@ -24,7 +24,6 @@ from supplynet.errors import DataError, ScenarioError, closest, shown
 from supplynet.network import Network, node_corridors
 from supplynet.scenario.area import Area
 
-
 __all__ = ["CapacityChanges", "CapacityOperations", "Resolver", "apply_scenario", "elements_inside"]
 
 logger = logging.getLogger(__name__)
