@@ -221,3 +221,28 @@ def test_cli_and_results_round_alike() -> None:
     from supplynet.results import OUTPUT_DECIMALS
 
     assert DECIMALS == OUTPUT_DECIMALS
+
+
+def test_figures_are_never_split_at_80_columns(capsys, monkeypatch) -> None:
+    """A table too wide for the screen leaves out name columns (and says so) rather than
+    splitting a figure or an id across lines."""
+    import re
+
+    args = ("criticality", "--top", "6")
+    code, out, _ = run_cli(capsys, monkeypatch, *args, columns=80)
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "left out at this width" in out and "--format csv has every column" in out
+    code, csv, _ = run_cli(capsys, monkeypatch, *args, "-f", "csv")
+    assert code == 0
+    lines = csv.splitlines()
+    body = lines[lines.index("# criticality") + 1 :]
+    header = body[0].split(",")
+    for line in body[1:7]:
+        row = dict(zip(header, line.split(","), strict=False))
+        element = row["element"]
+        table_row = next(t for t in out.splitlines() if re.search(rf"│ {re.escape(element)} ", t))
+        loss = f"{float(row['loss_m3_day']):,.0f}"
+        assert f" {loss} " in table_row, (element, loss, table_row)
+    wide = run_cli(capsys, monkeypatch, *args, columns=200)[1]
+    assert "left out at this width" not in wide

@@ -18,7 +18,7 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 __all__ = [
@@ -45,19 +45,57 @@ def lit(value: object, style: str = "") -> Text:
     return Text("" if value is None else str(value), style=style)
 
 
+class KindedTable(Table):
+    """A rich Table that knows the kind of each column (see :func:`new_table`)."""
+
+    kinds: list[str]
+
+
 def new_table(title: object, columns: list[tuple[str, str]], *, caption: str = "") -> Table:
     """A table with a literal title; ``columns`` are ``(header, kind)`` pairs.
 
-    ``kind`` is ``"num"`` (right-aligned), ``"id"`` (an identifier: folds, never cut) or
-    ``"text"``.
+    ``kind`` is ``"num"`` (right-aligned, never split), ``"id"`` (an identifier: folds,
+    never cut) or ``"text"`` (a name or note: wraps between words, and is the first to be
+    left out when the table cannot fit the screen otherwise).
     """
-    table = Table(title=lit(title), caption=lit(caption) if caption else None)
+    table = KindedTable(title=lit(title), caption=lit(caption) if caption else None)
+    table.kinds = [kind for _, kind in columns]
     for header, kind in columns:
         if kind == "num":
             table.add_column(header, justify="right", overflow="fold")
         else:
             table.add_column(header, overflow="fold")
     return table
+
+
+def _fit_columns(table: Table, room: int) -> None:
+    """Leave out ``text`` columns, the rightmost first, while the table's words cannot
+    fit in ``room``; the caption says which (``--format csv`` has them all)."""
+    kinds = getattr(table, "kinds", None)
+    if not kinds:
+        return
+    dropped: list[str] = []
+    while sum(map(_shortest, table.columns, kinds)) + 3 * len(table.columns) + 1 > room:
+        texts = [i for i, kind in enumerate(kinds) if kind == "text"]
+        if not texts:
+            break
+        i = texts[-1]
+        dropped.insert(0, str(table.columns[i].header))
+        del table.columns[i]
+        del kinds[i]
+    if dropped:
+        note = f"left out at this width: {', '.join(dropped)} (--format csv has every column)"
+        old = str(table.caption) if table.caption else ""
+        table.caption = lit(f"{old}; {note}" if old else note)
+
+
+def _shortest(column: Column, kind: str = "text") -> int:
+    """The narrowest a column can be without splitting a word: its longest word (a
+    figure's whole cell, for ``num`` columns), its header's included."""
+    texts = [str(cell) for cell in column.cells]
+    words = texts if kind == "num" else [w for text in texts for w in text.split()]
+    words += str(column.header).split()
+    return max([cell_len(w) for w in words] + [1])
 
 
 def show(table: Table) -> None:
@@ -67,12 +105,13 @@ def show(table: Table) -> None:
     longest word and the room left is shared in proportion to what each column would
     like; cells then wrap between words. Only a word wider than the screen folds.
     """
+    _fit_columns(table, console.width)
     columns = table.columns
     shortest, widest = [], []
-    for column in columns:
+    kinds = getattr(table, "kinds", None) or ["text"] * len(columns)
+    for column, kind in zip(columns, kinds, strict=True):
         texts = [str(cell) for cell in column.cells]
-        words = [w for text in texts for w in text.split()] + str(column.header).split()
-        shortest.append(max([cell_len(w) for w in words] + [1]))
+        shortest.append(_shortest(column, kind))
         widest.append(max([cell_len(t) for t in [*texts, str(column.header)]] + [1]))
     room = console.width - (3 * len(columns) + 1)  # padding and borders
     if sum(widest) > room:
