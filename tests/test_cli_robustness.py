@@ -246,3 +246,25 @@ def test_figures_are_never_split_at_80_columns(capsys, monkeypatch) -> None:
         assert f" {loss} " in table_row, (element, loss, table_row)
     wide = run_cli(capsys, monkeypatch, *args, columns=200)[1]
     assert "left out at this width" not in wide
+
+
+def test_a_table_of_figures_too_wide_for_the_screen_folds_ids_not_figures(monkeypatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from supplynet.cli import output
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(output, "console", Console(file=buffer, width=60, color_system=None))
+    figures = [f"{n:,}" for n in (139_024, 138_876, 139_036, 139_182, 138_810, 139_547)]
+    table = output.new_table(
+        "t", [("figure", "id"), *[(h, "num") for h in ("mean", "p5", "p50", "p95", "min", "max")]]
+    )
+    table.add_row(output.lit("national_shortfall_m3"), *figures)
+    output.show(table)
+    text = buffer.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 60
+    for figure in figures:
+        assert figure in text, (figure, text)
+    assert "national" in text  # the id folds over lines instead

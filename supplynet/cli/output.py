@@ -103,7 +103,9 @@ def show(table: Table) -> None:
 
     When the table is wider than the screen, each column keeps at least the width of its
     longest word and the room left is shared in proportion to what each column would
-    like; cells then wrap between words. Only a word wider than the screen folds.
+    like; cells then wrap between words. When even the longest words cannot fit, name
+    columns are left out first (the caption says which), then identifiers fold: a figure
+    is never split.
     """
     _fit_columns(table, console.width)
     columns = table.columns
@@ -114,7 +116,14 @@ def show(table: Table) -> None:
         shortest.append(_shortest(column, kind))
         widest.append(max([cell_len(t) for t in [*texts, str(column.header)]] + [1]))
     room = console.width - (3 * len(columns) + 1)  # padding and borders
-    if sum(widest) > room:
+    if sum(shortest) > room:  # even whole words do not fit: figures whole, ids fold
+        figures = sum(low for low, kind in zip(shortest, kinds, strict=True) if kind == "num")
+        others = [i for i, kind in enumerate(kinds) if kind != "num"]
+        share = max(4, (room - figures) // max(1, len(others)))
+        for i, (column, kind) in enumerate(zip(columns, kinds, strict=True)):
+            column.width = shortest[i] if kind == "num" else min(shortest[i], share)
+            column.no_wrap = kind == "num"
+    elif sum(widest) > room:
         spare = max(0, room - sum(shortest))
         wants = [w - s for w, s in zip(widest, shortest, strict=True)]
         total = sum(wants) or 1
