@@ -51,3 +51,17 @@ def test_results_table_matches_a_fresh_run(scenario: str) -> None:
     assert f"{flow.delivered_m3_day / net.graph.graph['tanker_m3']:.1f}" == tankers
     assert f"{100 * flow.delivered_m3_day / base:.0f}" == share
     assert f"{supply.total_shortfall_m3_day:,.0f}" == shortfall
+
+
+def test_baseline_by_use_table_matches_a_fresh_run() -> None:
+    """The README's normal-times baseline by class and product is the example's output."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("baseline_by_use", "examples/baseline_by_use.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    table = module.baseline_table(30)
+    assert table.loc["total", "all"] == pytest.approx(8877, abs=0.5)
+    assert table["served"].min() == pytest.approx(1.0, abs=1e-6)  # the open network serves all
+    assert module.markdown(table) in README.read_text(encoding="utf-8")

@@ -35,7 +35,7 @@ from supplynet.analysis.backtest_reports import (
     daily_reported,
     period_table,
 )
-from supplynet.analysis.simulate import simulate_supply
+from supplynet.analysis.simulate import DEFAULT_DAYS, simulate_supply
 from supplynet.analysis.timeline_tables import SolutionTables
 from supplynet.errors import DataError, ScenarioError, shown
 from supplynet.io import write_files
@@ -365,6 +365,9 @@ def backtest(
     cut = _as_date(cutoff, "cutoff")
     obs = observed if isinstance(observed, Observed) else load_observed(observed)
     if timeline is None:
+        horizon = days if days is not None else sc.days or DEFAULT_DAYS
+        # a bad record fails before the solve, not after it
+        obs.check_horizon(sc.start_date, sc.start_date + dt.timedelta(days=horizon - 1))
         run = sc if days is None else sc.truncated(days)
         timeline = simulate_supply(net, run, days, solver=solver)
     if not timeline.ok:

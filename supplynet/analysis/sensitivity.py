@@ -22,6 +22,7 @@ of workers.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -37,7 +38,9 @@ from supplynet.analysis.executors import make_executor
 from supplynet.analysis.simulate import DEFAULT_DAYS, simulate_supply
 from supplynet.demand import DemandTables, load_demand_tables
 from supplynet.errors import DataError, ScenarioError, closest, shown
+from supplynet.io import write_files
 from supplynet.network import Network
+from supplynet.results import rounded
 from supplynet.scenario import Rationing, Scenario
 from supplynet.timeline import ALL, SupplyTimeline
 
@@ -118,6 +121,18 @@ class SensitivityResult:
             **{f"base_{k}": _plain(v) for k, v in self.base.items()},
             "ranking": [str(p) for p in self.table.index],
         }
+
+    def files(self) -> dict[str, str]:
+        """``summary.json``, ``sensitivity.csv`` (the ranked table) and ``runs.csv``."""
+        return {
+            "summary.json": json.dumps(self.summary(), indent=2, ensure_ascii=False),
+            "sensitivity.csv": rounded(self.table).to_csv(),
+            "runs.csv": rounded(self.runs).to_csv(index=False),
+        }
+
+    def write(self, folder: str | Path) -> list[Path]:
+        """Write :meth:`files` into ``folder``: all of them whole, or none."""
+        return write_files(Path(folder), self.files())
 
 
 def _plain(value: Any) -> float | None:

@@ -21,6 +21,7 @@ import sys
 
 import typer
 
+from supplynet.cli.calibrate import backtest_command, sensitivity_command
 from supplynet.cli.network import corridors, network_info
 from supplynet.cli.options import VerboseOpt, configure_logging
 from supplynet.cli.report import report_command
@@ -73,6 +74,8 @@ app.command("interdict")(interdict_command)
 app.command("montecarlo")(montecarlo_command)
 app.command("sweep")(sweep_command)
 app.command("report")(report_command)
+app.command("backtest")(backtest_command)
+app.command("sensitivity")(sensitivity_command)
 network_app.command("info")(network_info)
 network_app.command("build")(build_command)
 
