@@ -23,7 +23,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -168,8 +168,9 @@ class BacktestResult:
             "status": self.timeline.status.value,
             "open_rate_days": OPEN_RATE_DAYS,
         }
-        for (freq, part), row in errors.iterrows():
-            key = f"{freq}_{str(part).replace('-', '_')}"
+        for index, row in errors.iterrows():
+            freq, part = cast(tuple[str, str], index)
+            key = f"{freq}_{part.replace('-', '_')}"
             out[f"{key}_periods"] = int(row["periods"])
             out[f"{key}_within_range"] = int(row["within_range"])
             out[f"{key}_mean_abs_error_share"] = _plain(row["mean_abs_error_share"])

@@ -163,13 +163,13 @@ def daily_reported(
             totals_low += ev_low
             totals_high += ev_high
     under_rate = ~np.isnan(rate_low)
-    low = np.where(under_rate, np.fmax(np.nan_to_num(rate_low), totals_low), totals_low)
-    high = np.where(under_rate, np.fmax(np.nan_to_num(rate_high), totals_high), totals_high)
+    low_m3 = np.where(under_rate, np.fmax(np.nan_to_num(rate_low), totals_low), totals_low)
+    high_m3 = np.where(under_rate, np.fmax(np.nan_to_num(rate_high), totals_high), totals_high)
     table = pd.DataFrame(
         {
             "day": np.arange(1, days + 1),
-            "reported_low_m3": low,
-            "reported_high_m3": high,
+            "reported_low_m3": low_m3,
+            "reported_high_m3": high_m3,
             "reported": reports > 0,
             "single": single,
             "reports": reports,

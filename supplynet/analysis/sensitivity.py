@@ -170,24 +170,27 @@ def bamako_measures(
     else:
         month = pd.Index((by_day.index - 1) // 30)
     monthly = by_day.groupby(np.asarray(month)).agg(["sum", "count"])
-    mean = monthly[("issued_m3", "sum")] / monthly[("issued_m3", "count")]
-    worst = mean.idxmin()
-    demand = float(monthly.loc[worst, ("demand_m3", "sum")])
-    met = float(monthly.loc[worst, ("issued_m3", "sum")]) / demand if demand > 0 else 1.0
-    node = timeline.node(focus)
-    first = float(node.loc[(ALL, ALL), "first_stockout_day"])
+    issued = monthly[("issued_m3", "sum")].to_numpy(dtype=float)
+    mean = issued / monthly[("issued_m3", "count")].to_numpy(dtype=float)
+    worst = int(np.argmin(mean))  # the first of equal months
+    demand = float(monthly[("demand_m3", "sum")].to_numpy(dtype=float)[worst])
+    met = float(issued[worst]) / demand if demand > 0 else 1.0
+    first_days = timeline.node(focus)["first_stockout_day"]
+    first = _number(first_days.at[(ALL, ALL)])
     if priority is None:
         priority = priority_classes(load_demand_tables())
-    firsts = [
-        float(node.loc[(c, ALL), "first_stockout_day"]) for c in priority if (c, ALL) in node.index
-    ]
+    firsts = [_number(first_days.at[(c, ALL)]) for c in priority if (c, ALL) in first_days.index]
     firsts = [f for f in firsts if not math.isnan(f)]
     return {
-        "worst_month_m3_day": float(mean.loc[worst]),
+        "worst_month_m3_day": float(mean[worst]),
         "worst_month_met_share": met,
         "first_short_day": first,
         "first_priority_short_day": min(firsts) if firsts else math.nan,
     }
+
+
+def _number(value: Any) -> float:
+    return float(value)
 
 
 def priority_classes(tables: DemandTables) -> list[str]:
@@ -231,15 +234,15 @@ def _variant(
             else cv
             for cv in sc.convoys
         ]
-        values = [cv.every_days for cv in convoys if cv.every_days is not None]
-        return net, sc.model_copy(update={"convoys": convoys}), float(np.mean(values))
+        days = [cv.every_days for cv in convoys if cv.every_days is not None]
+        return net, sc.model_copy(update={"convoys": convoys}), float(np.mean(days))
     if parameter == "convoy_size":
         convoys = [
             cv.model_copy(update={"max_tankers": _scale_int(cv.max_tankers, factor)})
             for cv in sc.convoys
         ]
-        values = [cv.max_tankers for cv in convoys]
-        return net, sc.model_copy(update={"convoys": convoys}), float(np.mean(values))
+        sizes = [cv.max_tankers for cv in convoys]
+        return net, sc.model_copy(update={"convoys": convoys}), float(np.mean(sizes))
     if parameter == "loss_rates":
         events = [
             ev.model_copy(
@@ -247,8 +250,8 @@ def _variant(
             )
             for ev in sc.events
         ]
-        values = [v for ev in events for v in ev.loss_rate.values()]
-        return net, sc.model_copy(update={"events": events}), float(np.mean(values))
+        rates = [v for ev in events for v in ev.loss_rate.values()]
+        return net, sc.model_copy(update={"events": events}), float(np.mean(rates))
     if parameter == "initial_stocks":
         levels = _initial_levels(net, sc, tables)
         caps = tables.depots["capacity_m3"].to_dict()

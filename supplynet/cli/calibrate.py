@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -177,7 +177,7 @@ def _print_backtest(results: list[BacktestResult], freq: str) -> None:
         for period, row in res.periods(freq).iterrows():
             has = row["reports"] > 0
             table.add_row(
-                lit(period.date().isoformat()),
+                lit(cast("pd.Timestamp", period).date().isoformat()),
                 fmt(int(row["days"])),
                 lit(row["part"]),
                 fmt(float(row["simulated_m3"])),
@@ -210,7 +210,8 @@ def _print_backtest(results: list[BacktestResult], freq: str) -> None:
         ],
     )
     focus = fell.index.get_level_values("node_id")[0]  # each part starts with the focus
-    for (part, node), row in fell.iterrows():
+    for index, row in fell.iterrows():
+        part, node = cast(tuple[str, str], index)
         if node not in (focus, "regions"):
             continue
         table.add_row(

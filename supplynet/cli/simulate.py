@@ -250,7 +250,7 @@ def _print_cover(timeline: SupplyTimeline, focus: str) -> None:
         [("node", "text"), *[(p, "num") for p in products]],
     )
     for n in order:
-        cells = [lit(totals[n]["name"])]
+        cells: list[Text | str] = [lit(totals[n]["name"])]
         for p in products:
             found = by_product.get((n, p))
             cells.append(_short_day(found["first_stockout_day"]) if found else "")
