@@ -132,8 +132,7 @@ def test_run_notes_the_multi_day_keys_it_ignores(capsys, monkeypatch) -> None:
     code, out, _ = run_cli(capsys, monkeypatch, "run", CUT)
     assert code == 0
     assert (
-        "the steady state ignores this scenario's multi-day keys "
-        "(days, start_date, events)" in out
+        "the steady state ignores this scenario's multi-day keys (days, start_date, events)" in out
     )
     assert run_module.RUN_OUTPUTS  # unchanged outputs of run
 
