@@ -40,6 +40,14 @@ def report_command(
             help="Back-test the dated scenarios (with a start_date) against the reported arrivals.",
         ),
     ] = False,
+    tiles: Annotated[
+        bool,
+        typer.Option(
+            "--tiles",
+            help="Put an OpenStreetMap tile base map under the maps, shown when the page "
+            "is opened online (default: the page loads nothing).",
+        ),
+    ] = False,
     assets: Annotated[
         Path | None,
         typer.Option(help="Folder for the tables as CSV and the figures as PNG and SVG."),
@@ -87,6 +95,7 @@ def report_command(
             days=days,
             criticality=criticality,
             backtest=backtest,
+            tiles=tiles,
             assets=assets,
             markdown=markdown,
             solver=solver.value,

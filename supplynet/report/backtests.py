@@ -92,7 +92,7 @@ def _facts(bt: BacktestResult) -> list[tuple[str, str]]:
     for part in PARTS:
         bits = []
         for freq in FREQUENCIES:
-            row = errors.loc[(freq, part)]
+            row: Any = errors.loc[(freq, part)]
             if int(row["periods"]):
                 bits.append(
                     f"{int(row['within_range'])} of {int(row['periods'])} {freq}s with a report "
@@ -102,12 +102,13 @@ def _facts(bt: BacktestResult) -> list[tuple[str, str]]:
         items.append((part, "; ".join(bits) or "no period with a report"))
     fell = bt.shortfall
     focus = str(fell.index.get_level_values("node_id")[0])  # Bamako: the first row
+    names: dict[Any, str] = {k: str(v) for k, v in fell["name"].items()}
     bits = []
     for part in ("all", *PARTS):
         if (part, focus) in fell.index and (part, "regions") in fell.index:
             bits.append(
                 f"{'whole run' if part == 'all' else part}: "
-                f"{fell.loc[(part, focus), 'name']} met "
+                f"{names[(part, focus)]} met "
                 f"{_share(fell.loc[(part, focus), 'met_share'])} of its demand, the regions "
                 f"{_share(fell.loc[(part, 'regions'), 'met_share'])}"
             )

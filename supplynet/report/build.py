@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import supplynet
 from supplynet.analysis.simulate import simulate_supply
@@ -42,6 +43,7 @@ from supplynet.report.markdown import render_markdown
 from supplynet.report.provenance import assumptions_section
 from supplynet.report.runs import Progress, Simulate, collect_runs
 from supplynet.report.sections import flows_section, map_section, summary_section
+from supplynet.report.tiles import OSM_ATTRIBUTION, OSM_TILES, tile_layer, tile_source
 from supplynet.report.timeline_sections import timeline_section
 from supplynet.report.vulnerability import criticality_section
 
@@ -146,6 +148,7 @@ def build_report(
     days: int | None = None,
     criticality: bool = False,
     backtest: Any = False,
+    tiles: bool | str = False,
     assets: str | os.PathLike[str] | None = None,
     markdown: str | os.PathLike[str] | None = None,
     solver: str | None = None,
@@ -181,6 +184,11 @@ def build_report(
         the scenario's own horizon; a scenario without dates gets a one-line note.
         Or back-tests already computed: :class:`~supplynet.BacktestResult` s, or tables
         of the shape in :mod:`supplynet.report.timelines`.
+    tiles : bool or str
+        ``True``: an OpenStreetMap tile base map under each map, shown when the page is
+        opened online (the map reads the same without it); a string: another tile URL
+        template (``https://.../{z}/{x}/{y}.png``). Default ``False``: the page asks for
+        nothing (:mod:`supplynet.report.tiles`).
     assets : path, optional
         A folder for the tables as CSV and the figures as PNG and SVG.
     markdown : path, optional
@@ -216,6 +224,7 @@ def build_report(
     md_path = Path(markdown) if markdown is not None else None
     assets_dir = Path(assets) if assets is not None else None
     simulate = check_days(days)
+    tile_url = tile_source(tiles)
     _check_file(html_path, "report")
     if md_path is not None:
         _check_file(md_path, "Markdown report")
@@ -253,12 +262,23 @@ def build_report(
         days=days,
         backtest=None if isinstance(backtest, bool) or backtest is None else backtest,
         backtest_requested=backtest is True,
+        tiles=tile_url,
         command=command or "supplynet.build_report (Python API)",
     )
     sections = _sections(ctx)
     logger.info("Report sections: %s", ", ".join(s.key for s in sections))
     documents = {f.key: render_svg(f.figure, f.key) for s in sections for f in s.figures}
     svg = {key: inline_svg(text) for key, text in documents.items()}
+    layers = (
+        {
+            f.key: tile_layer(f.figure.axes[0], url=tile_url, attribution=_tile_credit(tile_url))
+            for s in sections
+            for f in s.figures
+            if f.region == "map"
+        }
+        if tile_url is not None
+        else {}
+    )
     data = plain(
         {
             "title": ctx.title,
@@ -287,6 +307,7 @@ def build_report(
         failed=len(failed),
         attribution=attribution,
         data=data,
+        tiles=layers,
     )
     md = (
         render_markdown(
@@ -328,6 +349,12 @@ def build_report(
         build_time_s=elapsed,
         data=data,
     )
+
+
+def _tile_credit(url: str) -> str:
+    if url == OSM_TILES:
+        return f"Base map tiles {OSM_ATTRIBUTION}"
+    return f"Base map tiles from {urlsplit(url).netloc}; map data {OSM_ATTRIBUTION}"
 
 
 def _sections(ctx: ReportContext) -> list[Section]:

@@ -38,6 +38,8 @@ class ReportContext:
         The back-test of the dated scenarios was asked for (``backtest=True``).
     command : str
         How the report was asked for (the command line, or the API call).
+    tiles : str or None
+        URL template of a tile base map under the maps (``None``: fully offline).
     """
 
     net: Network
@@ -49,6 +51,7 @@ class ReportContext:
     backtest: Any = None
     backtest_requested: bool = False
     command: str = ""
+    tiles: str | None = None
 
     @property
     def destination_name(self) -> str:

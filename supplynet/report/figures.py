@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib import rc_context
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
@@ -335,8 +336,8 @@ def chart_backtest_periods(
                     unbounded = not np.isfinite(high[i])
                     ax.add_patch(
                         Rectangle(
-                            (a, low[i]),
-                            b - a,
+                            (float(date2num(a)), low[i]),
+                            float(date2num(b) - date2num(a)),
                             (top if unbounded else high[i]) - low[i],
                             facecolor="#56B4E9",
                             alpha=0.45,
@@ -364,7 +365,7 @@ def chart_backtest_periods(
             ax.set_ylim(0, top)
             ax.set_title(f"{place}, by {label}", loc="left")
             ax.set_ylabel("m3/day")
-        box = {"facecolor": "#56B4E9", "alpha": 0.45, "edgecolor": "#0072B2"}
+        box: dict[str, Any] = {"facecolor": "#56B4E9", "alpha": 0.45, "edgecolor": "#0072B2"}
         legend = {
             "range": (Rectangle((0, 0), 1, 1, **box), "reported range"),
             "unbounded": (Rectangle((0, 0), 1, 1, hatch="//", **box), "reported, no upper bound"),
