@@ -42,12 +42,14 @@ TARGET_S, TARGET_MB = 10.0, 5.0
 def _cli(out: Path, extra: list[str]) -> float:
     exe = shutil.which("supplynet") or "supplynet"
     start = time.perf_counter()
-    subprocess.run(
+    done = subprocess.run(
         [exe, "report", *map(str, SCENARIOS), "--out", str(out), "--criticality", *extra],
-        check=True,
         capture_output=True,
+        text=True,
         cwd=ROOT,
     )
+    if done.returncode != 0:
+        raise SystemExit(f"supplynet report failed (exit {done.returncode}): {done.stderr}")
     return time.perf_counter() - start
 
 
