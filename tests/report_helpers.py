@@ -1,9 +1,9 @@
-"""Helpers for the report tests: reading a report page, and test doubles of results that
-do not exist on this branch yet (the multi-day timeline, the back-test).
+"""Helpers for the report tests: reading a report page, and test doubles of the results
+the report reads (the multi-day timeline, a back-test table).
 
-The doubles are hand-made tables of the documented shape (``supplynet.report.timelines``),
-used only to test that the report reads and shows them faithfully; they are not model
-results and are never shipped.
+The doubles are hand-made tables of the documented shape (``supplynet.report.timelines``)
+with figures a reader can check, used only to test that the report reads and shows such
+tables faithfully; they are not model results and are never shipped.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def read_page(path: Path) -> ReportPage:
 # ---------------------------------------------------------------------- test doubles
 @dataclass(eq=False)
 class TimelineDouble:
-    """A TEST DOUBLE with the documented shape of ``SupplyTimeline`` (issue 7): hand-made
+    """A TEST DOUBLE with the documented shape of ``SupplyTimeline``: hand-made
     tables for two depots-and-demand nodes, two products, two demand classes and two
     corridors, with arithmetic a reader can check. Not a model result."""
 
@@ -209,8 +209,8 @@ class TimelineDouble:
 
 @dataclass(eq=False)
 class BacktestDouble:
-    """A TEST DOUBLE of a back-test (issue 11): simulated against reported arrivals per
-    week, with hand-made figures. Not a model result."""
+    """A TEST DOUBLE of a back-test given as a table: simulated against reported arrivals
+    per week, with hand-made figures. Not a model result."""
 
     scenario: str = "blockade_2025"
 

@@ -338,15 +338,17 @@ def test_written_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert first.size_bytes == len(before)
 
 
-def test_days_without_the_multi_day_model_is_a_clear_error(tmp_path: Path) -> None:
-    if getattr(sn, "simulate_supply", None) is not None:
-        pytest.skip("this version has the multi-day model")
-    with pytest.raises(sn.SupplynetError) as err:
-        sn.build_report(EXAMPLES, tmp_path / "r.html", days=180)
-    assert "multi-day model is not available until supplynet.simulate_supply" in str(err.value)
+def test_days_out_of_range_is_a_clear_error_before_any_solve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        sn.report.runs, "max_throughput", lambda *a, **k: pytest.fail("solved before the check")
+    )
+    for bad in (0, -3, sn.report.build.MAX_DAYS + 1, True, 1.5):
+        with pytest.raises(sn.DataError, match="whole number of days from 1 to 3,650") as err:
+            sn.build_report(EXAMPLES, tmp_path / "r.html", days=bad)
+        assert "\n" not in str(err.value)
     assert not (tmp_path / "r.html").exists()
-    with pytest.raises(sn.DataError, match="whole number of days from 1"):
-        sn.build_report(EXAMPLES, tmp_path / "r.html", days=0)
 
 
 def test_unknown_item_and_destination(tmp_path: Path) -> None:

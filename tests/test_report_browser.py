@@ -71,12 +71,22 @@ def test_report_in_headless_chromium_offline(
     sync_api = _chromium()
     from PIL import Image
 
+    net = sn.load_network()
+    # a short back-test of the crisis scenario (reports on both sides of the cutoff)
+    bt = sn.backtest(
+        net,
+        "examples/scenarios/crisis_2025.toml",
+        sn.load_observed().within("2025-09-01", "2025-10-15"),
+        days=45,
+        cutoff="2025-10-05",
+    )
     report = sn.build_report(
         ["examples/scenarios/blockade_2025.toml", "examples/scenarios/kayes_region_closed.toml"],
         tmp_path / "report.html",
+        network=net,
         criticality=True,
+        backtest=bt,
     )
-    net = sn.load_network()
     blockade = sn.max_throughput(net, "examples/scenarios/blockade_2025.toml")
     baseline = sn.max_throughput(net)
     url = report.path.resolve().as_uri()
@@ -150,7 +160,13 @@ def test_report_in_headless_chromium_offline(
     image = Image.open(shot)
     maps = [k for k, region in regions.items() if region == "map"]
     assert sorted(maps) == ["map_baseline", "map_blockade_2025", "map_kayes_region_closed"]
-    assert len(boxes) >= 8  # maps, summary, border posts, shortfall, criticality charts
+    assert len(boxes) >= 9  # maps, summary, border posts, shortfall, criticality, back-test
+    assert "chart_backtest_crisis_2025" in boxes and "Back-test against reported arrivals" in (
+        headings
+    )
+    assert data["sections"]["backtest"]["crisis_2025"]["week"][5]["simulated_m3"] == (
+        pytest.approx(float(bt.weekly["simulated_m3"].iloc[5]))
+    )
     for key, box in boxes.items():
         assert box is not None and box["width"] > 300 and box["height"] > 100, key
         share_inked, colours = _ink(image, box)
@@ -162,3 +178,68 @@ def test_report_in_headless_chromium_offline(
     flow = int(((b - r > 50) & (r < 120)).sum())  # the dark blue of the flow lines
     fills = int((np.abs(pixels - [0xF1, 0xF1, 0xEC]).sum(axis=1) < 6).sum())
     assert flow > 300 and fills > 0.1 * len(pixels), (flow, fills)
+
+
+def test_tile_layer_under_the_map_in_headless_chromium(tmp_path: Path) -> None:
+    """With ``tiles=True`` the tiles are drawn under the map: every request for one is
+    answered here with a magenta tile (no network), and magenta shows through the map."""
+    sync_api = _chromium()
+    import io
+
+    from PIL import Image
+
+    report = sn.build_report(
+        ["examples/scenarios/blockade_2025.toml"], tmp_path / "tiles.html", tiles=True
+    )
+    buf = io.BytesIO()
+    Image.new("RGB", (256, 256), (255, 0, 255)).save(buf, format="PNG")
+    tile_png = buf.getvalue()
+    url = report.path.resolve().as_uri()
+    tiles: list[str] = []
+    others: list[str] = []
+    console: list[str] = []
+    shot = tmp_path / "map-with-tiles.png"
+    with sync_api.sync_playwright() as pw:
+        try:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=30_000)
+        except sync_api.Error as exc:
+            pytest.skip(f"Chromium at {CHROMIUM} does not start: {str(exc).splitlines()[0]}")
+        try:
+            context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+
+            def route(r: Any) -> None:
+                target = r.request.url
+                if target == url:
+                    r.continue_()
+                elif target.startswith("https://tile.openstreetmap.org/"):
+                    tiles.append(target)
+                    r.fulfill(status=200, content_type="image/png", body=tile_png)
+                else:
+                    others.append(target)
+                    r.abort()
+
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+            page.on(
+                "console",
+                lambda m: console.append(f"{m.type}: {m.text}") if m.type == "error" else None,
+            )
+            page.goto(url, wait_until="load", timeout=30_000)
+            drawing = page.locator('[data-figure="map_blockade_2025"] .drawing')
+            drawing.scroll_into_view_if_needed()
+            page.wait_for_function(
+                'Array.from(document.querySelectorAll(\'[data-figure="map_blockade_2025"] '
+                "img')).every(i => i.complete && i.naturalWidth > 0)",
+                timeout=30_000,
+            )
+            drawing.screenshot(path=str(shot))
+        finally:
+            browser.close()
+    assert others == [] and console == [], (others, console)
+    assert tiles and all("/6/" in t for t in tiles)
+    pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3).astype(int)
+    magenta = ((pixels[:, 0] > 180) & (pixels[:, 2] > 150) & (pixels[:, 1] < 150)).sum()
+    assert magenta > 0.2 * len(pixels), magenta / len(pixels)
+    flow = int(((pixels[:, 2] - pixels[:, 0] > 50) & (pixels[:, 0] < 120)).sum())
+    assert flow > 300  # the flows are drawn over the tiles

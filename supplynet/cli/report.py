@@ -33,6 +33,21 @@ def report_command(
         bool,
         typer.Option("--criticality", help="Rank single cuts and find the worst cuts (1-3)."),
     ] = False,
+    backtest: Annotated[
+        bool,
+        typer.Option(
+            "--backtest",
+            help="Back-test the dated scenarios (with a start_date) against the reported arrivals.",
+        ),
+    ] = False,
+    tiles: Annotated[
+        bool,
+        typer.Option(
+            "--tiles",
+            help="Put an OpenStreetMap tile base map under the maps, shown when the page "
+            "is opened online (default: the page loads nothing).",
+        ),
+    ] = False,
     assets: Annotated[
         Path | None,
         typer.Option(help="Folder for the tables as CSV and the figures as PNG and SVG."),
@@ -46,7 +61,8 @@ def report_command(
     _verbose: VerboseOpt = False,
 ) -> None:
     """Write one self-contained HTML report: the scenarios against the baseline, a map,
-    charts, criticality and what was assumed; it opens offline and on a phone.
+    charts, criticality, the back-test and what was assumed; it opens offline and on a
+    phone.
 
     Exit status: 0 when every scenario was solved, 3 when one failed (the report shows
     it as failed, with its reason), 2 on bad input (nothing is written).
@@ -78,6 +94,8 @@ def report_command(
             title=title,
             days=days,
             criticality=criticality,
+            backtest=backtest,
+            tiles=tiles,
             assets=assets,
             markdown=markdown,
             solver=solver.value,

@@ -24,13 +24,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import supplynet
+from supplynet.analysis.simulate import simulate_supply
 from supplynet.atomic import atomic_file
 from supplynet.datasets import load_network
-from supplynet.errors import DataError, SupplynetError
+from supplynet.errors import DataError
 from supplynet.network import Network
 from supplynet.report.assets import asset_files, write_assets
+from supplynet.report.backtests import backtest_section
 from supplynet.report.blocks import Figure, Section, Table, plain
 from supplynet.report.context import ReportContext
 from supplynet.report.figures import inline_svg, render_svg
@@ -38,12 +41,13 @@ from supplynet.report.html import render_html
 from supplynet.report.maps import load_countries
 from supplynet.report.markdown import render_markdown
 from supplynet.report.provenance import assumptions_section
-from supplynet.report.runs import Progress, collect_runs
+from supplynet.report.runs import Progress, Simulate, collect_runs
 from supplynet.report.sections import flows_section, map_section, summary_section
-from supplynet.report.timeline_sections import backtest_section, timeline_section
+from supplynet.report.tiles import OSM_ATTRIBUTION, OSM_TILES, tile_layer, tile_source
+from supplynet.report.timeline_sections import timeline_section
 from supplynet.report.vulnerability import criticality_section
 
-__all__ = ["MAX_DAYS", "Report", "build_report", "check_days", "multi_day_model"]
+__all__ = ["MAX_DAYS", "Report", "build_report", "check_days"]
 
 logger = logging.getLogger(__name__)
 
@@ -89,32 +93,25 @@ class Report:
     data: dict[str, Any] = field(repr=False)
 
 
-def multi_day_model() -> Any:
-    """``supplynet.simulate_supply`` if this version has it, else ``None``."""
-    return getattr(supplynet, "simulate_supply", None)
-
-
-def check_days(days: int | None) -> Any:
-    """The multi-day model to run for ``days``, or ``None`` without ``days``.
+def check_days(days: int | None) -> Simulate | None:
+    """The multi-day model to run for ``days`` (:func:`supplynet.simulate_supply`), or
+    ``None`` without ``days``.
 
     Raises
     ------
-    SupplynetError
-        For a horizon outside 1..:data:`MAX_DAYS`, or when the multi-day model
-        (``supplynet.simulate_supply``) is not part of this version.
+    DataError
+        For a horizon outside 1..:data:`MAX_DAYS`.
+
+    Examples
+    --------
+    >>> check_days(None) is None, check_days(30).__name__
+    (True, 'simulate_supply')
     """
     if days is None:
         return None
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise DataError(f"days = {days!r}: give a whole number of days from 1 to {MAX_DAYS:,}")
-    simulate = multi_day_model()
-    if simulate is None:
-        raise SupplynetError(
-            f"days = {days}: the multi-day model is not available until "
-            "supplynet.simulate_supply exists in this version; leave out --days (days=) "
-            "for a steady-state report"
-        )
-    return simulate
+    return simulate_supply
 
 
 def _check_file(path: Path, what: str) -> None:
@@ -150,7 +147,8 @@ def build_report(
     title: str | None = None,
     days: int | None = None,
     criticality: bool = False,
-    backtest: Any = None,
+    backtest: Any = False,
+    tiles: bool | str = False,
     assets: str | os.PathLike[str] | None = None,
     markdown: str | os.PathLike[str] | None = None,
     solver: str | None = None,
@@ -176,11 +174,21 @@ def build_report(
     title : str, optional
         Default: "Fuel supply to <destination>: <scenarios>".
     days : int, optional
-        Run the multi-day model over this many days (needs ``supplynet.simulate_supply``).
+        Run the multi-day model (:func:`supplynet.simulate_supply`) over this many days.
     criticality : bool
         Rank single cuts (N-1) and find the worst cuts of 1-3 elements per scenario.
-    backtest : DataFrame or object, optional
-        Simulated against reported arrivals (shape in :mod:`supplynet.report.timelines`).
+    backtest : bool, BacktestResult, DataFrame or list, optional
+        ``True``: back-test each dated scenario (one with a ``start_date``, such as
+        ``examples/scenarios/crisis_2025.toml``) against the reported arrivals at Bamako
+        (:func:`supplynet.backtest`), on its ``days`` run when there is one, else over
+        the scenario's own horizon; a scenario without dates gets a one-line note.
+        Or back-tests already computed: :class:`~supplynet.BacktestResult` s, or tables
+        of the shape in :mod:`supplynet.report.timelines`.
+    tiles : bool or str
+        ``True``: an OpenStreetMap tile base map under each map, shown when the page is
+        opened online (the map reads the same without it); a string: another tile URL
+        template (``https://.../{z}/{x}/{y}.png``). Default ``False``: the page asks for
+        nothing (:mod:`supplynet.report.tiles`).
     assets : path, optional
         A folder for the tables as CSV and the figures as PNG and SVG.
     markdown : path, optional
@@ -201,9 +209,7 @@ def build_report(
     ------
     DataError
         An output path that cannot be written (before anything is solved), an unknown
-        destination, a network that cannot be read.
-    SupplynetError
-        ``days`` without the multi-day model.
+        destination, a network that cannot be read, ``days`` outside 1..3650.
 
     Examples
     --------
@@ -218,6 +224,7 @@ def build_report(
     md_path = Path(markdown) if markdown is not None else None
     assets_dir = Path(assets) if assets is not None else None
     simulate = check_days(days)
+    tile_url = tile_source(tiles)
     _check_file(html_path, "report")
     if md_path is not None:
         _check_file(md_path, "Markdown report")
@@ -241,6 +248,7 @@ def build_report(
         simulate=simulate,
         days=days,
         with_criticality=criticality,
+        with_backtest=backtest is True,
         progress=progress,
     )
     dest_name = str(net.graph.nodes[target].get("name", target))
@@ -252,13 +260,25 @@ def build_report(
         title=title or f"Fuel supply to {dest_name}: {', '.join(names) or 'baseline'}",
         created=dt.datetime.now(dt.UTC).replace(microsecond=0),
         days=days,
-        backtest=backtest,
+        backtest=None if isinstance(backtest, bool) or backtest is None else backtest,
+        backtest_requested=backtest is True,
+        tiles=tile_url,
         command=command or "supplynet.build_report (Python API)",
     )
     sections = _sections(ctx)
     logger.info("Report sections: %s", ", ".join(s.key for s in sections))
     documents = {f.key: render_svg(f.figure, f.key) for s in sections for f in s.figures}
     svg = {key: inline_svg(text) for key, text in documents.items()}
+    layers = (
+        {
+            f.key: tile_layer(f.figure.axes[0], url=tile_url, attribution=_tile_credit(tile_url))
+            for s in sections
+            for f in s.figures
+            if f.region == "map"
+        }
+        if tile_url is not None
+        else {}
+    )
     data = plain(
         {
             "title": ctx.title,
@@ -287,6 +307,7 @@ def build_report(
         failed=len(failed),
         attribution=attribution,
         data=data,
+        tiles=layers,
     )
     md = (
         render_markdown(
@@ -328,6 +349,12 @@ def build_report(
         build_time_s=elapsed,
         data=data,
     )
+
+
+def _tile_credit(url: str) -> str:
+    if url == OSM_TILES:
+        return f"Base map tiles {OSM_ATTRIBUTION}"
+    return f"Base map tiles from {urlsplit(url).netloc}; map data {OSM_ATTRIBUTION}"
 
 
 def _sections(ctx: ReportContext) -> list[Section]:

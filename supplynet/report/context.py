@@ -32,9 +32,14 @@ class ReportContext:
     days : int or None
         The multi-day horizon asked for.
     backtest : object or None
-        A back-test (see :mod:`supplynet.report.timelines`).
+        Back-tests given (:class:`~supplynet.BacktestResult` s or tables, see
+        :mod:`supplynet.report.backtests`).
+    backtest_requested : bool
+        The back-test of the dated scenarios was asked for (``backtest=True``).
     command : str
         How the report was asked for (the command line, or the API call).
+    tiles : str or None
+        URL template of a tile base map under the maps (``None``: fully offline).
     """
 
     net: Network
@@ -44,7 +49,9 @@ class ReportContext:
     created: dt.datetime
     days: int | None = None
     backtest: Any = None
+    backtest_requested: bool = False
     command: str = ""
+    tiles: str | None = None
 
     @property
     def destination_name(self) -> str:

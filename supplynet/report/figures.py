@@ -19,12 +19,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib import rc_context
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 
 __all__ = [
     "CHART_WIDTH_IN",
     "PALETTE",
     "chart_backtest",
+    "chart_backtest_periods",
     "chart_by_category",
     "chart_criticality",
     "chart_delivered",
@@ -289,4 +293,90 @@ def chart_backtest(flat: pd.DataFrame, *, ylabel: str = "m3 per period") -> Figu
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0)
         ax.legend(loc="best")
+    return fig
+
+
+def chart_backtest_periods(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    cutoff: Any = None,
+    place: str = "Bamako",
+) -> Figure:
+    """Simulated against reported arrivals per period, one panel per table (weeks,
+    months), as m3/day over the days each period is compared on.
+
+    Each table is a back-test's period table (indexed by ``period``, with
+    ``period_end``, ``compared_days``, ``simulated_m3``, ``reported_low_m3``,
+    ``reported_high_m3``): the reported range is a box over the period (up to the top of
+    the panel where a report gives no upper bound), the simulated arrivals a line over
+    it; periods after ``cutoff`` (held out of the calibration) are shaded.
+    """
+    one_day = pd.Timedelta(days=1)
+    with style():
+        fig = new_figure(CHART_WIDTH_IN, 0.9 + 1.9 * len(tables))
+        axes = fig.subplots(len(tables), 1, sharex=True, squeeze=False)[:, 0]
+        shown: set[str] = set()
+        for ax, (label, table) in zip(axes, tables.items(), strict=True):
+            start = pd.Timestamp(table.index[0])
+            end = pd.Timestamp(table["period_end"].iloc[-1]) + one_day
+            days = table["compared_days"].clip(lower=1).to_numpy(dtype=float)
+            sim = table["simulated_m3"].to_numpy(dtype=float) / days
+            low = table["reported_low_m3"].to_numpy(dtype=float) / days
+            high = table["reported_high_m3"].to_numpy(dtype=float) / days
+            finite = [v for v in (*sim, *low, *high) if np.isfinite(v)]
+            top = max([*finite, 1.0]) * 1.15
+            if cutoff is not None and pd.Timestamp(cutoff) + one_day < end:
+                held = pd.Timestamp(cutoff) + one_day
+                ax.axvspan(held, end, color="#EEEEEE", zorder=0)
+                ax.axvline(held, color="#777777", lw=0.8, ls="--", zorder=1)
+                shown.add("held")
+            for i, (a, b) in enumerate(zip(table.index, table["period_end"], strict=True)):
+                a, b = pd.Timestamp(a), pd.Timestamp(b) + one_day
+                if np.isfinite(low[i]) and high[i] - low[i] > top * 0.01:
+                    unbounded = not np.isfinite(high[i])
+                    ax.add_patch(
+                        Rectangle(
+                            (float(date2num(a)), low[i]),
+                            float(date2num(b) - date2num(a)),
+                            (top if unbounded else high[i]) - low[i],
+                            facecolor="#56B4E9",
+                            alpha=0.45,
+                            edgecolor="#0072B2",
+                            lw=0.8,
+                            hatch="//" if unbounded else "",
+                            zorder=2,
+                        )
+                    )
+                    shown.add("unbounded" if unbounded else "range")
+                elif np.isfinite(low[i]):  # one figure: a thick band at it
+                    ax.plot([a, b], [low[i]] * 2, color="#56B4E9", lw=7, alpha=0.8, zorder=2)
+                    ax.plot([a, b], [low[i]] * 2, color="#0072B2", lw=0.8, zorder=2)
+                    shown.add("range")
+                ax.plot(
+                    [a, b],
+                    [sim[i], sim[i]],
+                    color="#D55E00" if np.isfinite(low[i]) else "#E8A77F",
+                    lw=2.2,
+                    solid_capstyle="butt",
+                    zorder=3,
+                )
+                shown.add("simulated" if np.isfinite(low[i]) else "unreported")
+            ax.set_xlim(start, end)
+            ax.set_ylim(0, top)
+            ax.set_title(f"{place}, by {label}", loc="left")
+            ax.set_ylabel("m3/day")
+        box: dict[str, Any] = {"facecolor": "#56B4E9", "alpha": 0.45, "edgecolor": "#0072B2"}
+        legend = {
+            "range": (Rectangle((0, 0), 1, 1, **box), "reported range"),
+            "unbounded": (Rectangle((0, 0), 1, 1, hatch="//", **box), "reported, no upper bound"),
+            "simulated": (Line2D([], [], lw=2.2, color="#D55E00"), "simulated"),
+            "unreported": (Line2D([], [], lw=2.2, color="#E8A77F"), "simulated (no report)"),
+            "held": (Rectangle((0, 0), 1, 1, facecolor="#EEEEEE"), "held out (after the cutoff)"),
+        }
+        handles = [h for k, (h, _) in legend.items() if k in shown]
+        labels = [t for k, (_, t) in legend.items() if k in shown]
+        fig.legend(handles, labels, loc="outside lower center", ncols=3)
+        for tick in axes[-1].get_xticklabels():
+            tick.set_rotation(30)
+            tick.set_horizontalalignment("right")
     return fig

@@ -4,8 +4,9 @@ Everything the page shows is inside it: the styles (``templates/report.css``), t
 figures as inline SVG, the figures' numbers as embedded JSON. It names no font, script or
 image to fetch, and its Content-Security-Policy (``default-src 'none'``) forbids the
 browser to fetch any, so the file reads the same offline, from a USB stick or a mail
-attachment. Text from users' files (scenario names, descriptions) is escaped by the
-template engine.
+attachment. The one exception is opt-in: a tile base map under the maps
+(:mod:`supplynet.report.tiles`), whose server alone the policy then allows images from.
+Text from users' files (scenario names, descriptions) is escaped by the template engine.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import jinja2
 
 from supplynet import __version__
 from supplynet.report.blocks import Section, Table, plain
+from supplynet.report.tiles import TileLayer
 
 __all__ = ["DATA_ELEMENT_ID", "embedded_json", "render_html"]
 
@@ -82,6 +84,7 @@ def render_html(
     failed: int,
     attribution: str,
     data: Mapping[str, Any],
+    tiles: Mapping[str, TileLayer] | None = None,
 ) -> str:
     """The report page.
 
@@ -93,7 +96,12 @@ def render_html(
         Figure key -> inline SVG markup (:func:`supplynet.report.figures.inline_svg`).
     data : mapping
         The figures embedded as JSON.
+    tiles : mapping, optional
+        Figure key -> the tile base map under it (:mod:`supplynet.report.tiles`); the
+        page's policy then allows images from the tile servers, and nothing else.
     """
+    tiles = dict(tiles or {})
+    origins = sorted({layer.origin for layer in tiles.values()})
     template = _environment().get_template("report.html.j2")
     return template.render(
         sections=sections,
@@ -108,4 +116,6 @@ def render_html(
         version=__version__,
         css=_css(),
         data_json=embedded_json(data),
+        tiles=tiles,
+        img_src=" ".join(["data:", *origins]),
     )

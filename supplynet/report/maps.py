@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -155,7 +156,9 @@ def _extent(net: Network, margin: float = 0.7) -> tuple[float, float, float, flo
     )
 
 
-def _draw_countries(ax: Any, countries: Countries, view: BaseGeometry, home: str) -> None:
+def _draw_countries(
+    ax: Any, countries: Countries, view: BaseGeometry, home: str, alpha: float = 1.0
+) -> None:
     patches, faces = [], []
     for iso, name, geom in countries.shapes:
         clipped = geom.intersection(view)
@@ -181,7 +184,13 @@ def _draw_countries(ax: Any, countries: Countries, view: BaseGeometry, home: str
                 zorder=1,
             )
     ax.add_collection(
-        PatchCollection(patches, facecolors=faces, edgecolors="#9A9A9A", linewidths=0.6, zorder=0)
+        PatchCollection(
+            patches,
+            facecolors=[to_rgba(f, alpha) for f in faces],
+            edgecolors="#9A9A9A",
+            linewidths=0.6,
+            zorder=0,
+        )
     )
 
 
@@ -194,6 +203,7 @@ def draw_network_map(
     flow_scale_m3_day: float | None = None,
     home_country: str = "MLI",
     what: str = "max flow",
+    transparent: bool = False,
 ) -> Figure:
     """The network with flows by line width and the scenario's cuts marked.
 
@@ -210,6 +220,9 @@ def draw_network_map(
     flow_scale_m3_day : float, optional
         The flow drawn at the widest line (the same for every map of a report, so maps
         compare); default the largest flow on this map.
+    transparent : bool
+        No background and see-through country fills, for a tile base map under the
+        drawing (:mod:`supplynet.report.tiles`); the map still reads without the tiles.
     """
     changes = changes or MapChanges()
     countries = load_countries()
@@ -223,7 +236,16 @@ def draw_network_map(
     with style():
         fig = new_figure(7.0, 7.0 * ratio + 1.0)
         ax = fig.add_subplot()
-        _draw_countries(ax, countries, box(west, south, east, north), home_country)
+        _draw_countries(
+            ax,
+            countries,
+            box(west, south, east, north),
+            home_country,
+            alpha=0.45 if transparent else 1.0,
+        )
+        if transparent:
+            fig.patch.set_alpha(0.0)
+            ax.patch.set_alpha(0.0)
         for area in changes.areas:
             for part in getattr(area, "geoms", [area]):
                 ax.add_patch(

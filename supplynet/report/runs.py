@@ -12,6 +12,7 @@ scenario's JSON when it was built in Python), so a report can be traced and repr
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
@@ -19,10 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from supplynet.analysis.backtest import BacktestResult, backtest
 from supplynet.analysis.criticality import CriticalityResult, criticality
 from supplynet.analysis.interdiction import InterdictionResult, interdict
 from supplynet.errors import SupplynetError
 from supplynet.network import Network
+from supplynet.observed import load_observed
 from supplynet.optimize import least_cost_supply, max_throughput
 from supplynet.results import SupplyResult, ThroughputResult
 from supplynet.scenario import Scenario
@@ -101,6 +104,13 @@ class ScenarioRun:
         Why the scenario failed (empty when it did not).
     timeline_error : str
         Why the multi-day run failed (the steady-state figures may still stand).
+    backtest : BacktestResult or None
+        Simulated against reported arrivals, for a dated scenario (``backtest=True``).
+    backtest_note : str
+        Why the scenario was not back-tested (no ``start_date``), or what was left out
+        of the record to fit the horizon.
+    backtest_error : str
+        Why its back-test failed.
     reference : bool
         The reference run (the network unchanged), against which the others compare.
     """
@@ -118,6 +128,9 @@ class ScenarioRun:
     worst_cuts: list[InterdictionResult] = field(default_factory=list)
     error: str = ""
     timeline_error: str = ""
+    backtest: BacktestResult | None = None
+    backtest_note: str = ""
+    backtest_error: str = ""
     reference: bool = False
 
     @property
@@ -200,6 +213,7 @@ def collect_runs(
     simulate: Simulate | None = None,
     days: int | None = None,
     with_criticality: bool = False,
+    with_backtest: bool = False,
     progress: Progress | None = None,
 ) -> list[ScenarioRun]:
     """Turn what the caller passed into solved runs, the reference run first.
@@ -222,6 +236,10 @@ def collect_runs(
         ``supplynet.simulate_supply`` and the horizon, to run the multi-day model.
     with_criticality : bool
         Rank single cuts (N-1) and find the worst cuts of 1-3 elements per scenario.
+    with_backtest : bool
+        Back-test each dated scenario (one with a ``start_date``) against the reported
+        arrivals at Bamako (:func:`supplynet.backtest`), on its multi-day run when there
+        is one (else over the scenario's own horizon); the others get a note.
     progress : callable, optional
         Called with (steps done, steps in all, label) as the runs are solved.
 
@@ -276,7 +294,7 @@ def collect_runs(
         run.worst_cuts = sorted(parts.get("cuts", []), key=lambda r: r.budget)
         run.name = _unique(run.name, taken)
 
-    steps_each = 1 + (simulate is not None) + with_criticality
+    steps_each = 1 + (simulate is not None) + with_criticality + with_backtest
     total, done = steps_each * len(runs), 0
     for run in runs:
         _solve(run, net, destination, solver)
@@ -293,6 +311,11 @@ def collect_runs(
             done += 1
             if progress is not None:
                 progress(done, total, f"criticality of {run.name}")
+        if with_backtest:
+            _backtest(run, net, solver)
+            done += 1
+            if progress is not None:
+                progress(done, total, f"back-test of {run.name}")
     failed = [r.name for r in runs if r.failed]
     logger.info(
         "Report runs: %d scenarios (%d failed%s)",
@@ -353,3 +376,41 @@ def _vulnerability(run: ScenarioRun, net: Network, destination: str) -> None:
                 ]
     except SupplynetError as exc:
         logger.warning("criticality of %s failed: %s", run.name, _reason(exc))
+
+
+def _backtest(run: ScenarioRun, net: Network, solver: str | None) -> None:
+    """Back-test a dated run on its multi-day run (or the scenario's own horizon), the
+    observed record cut to that horizon (and the cut noted)."""
+    sc = run.scenario
+    if run.failed or sc is None or run.backtest is not None:
+        return
+    if sc.start_date is None:
+        run.backtest_note = "no start_date: the scenario is not dated, so not back-tested"
+        return
+    timeline = run.timeline if run.timeline_ok and hasattr(run.timeline, "source") else None
+    try:
+        horizon = int(timeline.days) if timeline is not None else int(sc.days or 0)
+        observed = load_observed()
+        if horizon:
+            start = sc.start_date
+            end = start + dt.timedelta(days=horizon - 1)
+            kept = observed.within(start, end)
+            left = sum(len(t) for t in observed.tables().values()) - sum(
+                len(t) for t in kept.tables().values()
+            )
+            if left:
+                run.backtest_note = (
+                    f"{left} row(s) of the observed record (arrivals, attacks, measures) lie "
+                    f"outside the {horizon}-day run ({start} to {end}) and are left out"
+                )
+            observed = kept
+        run.backtest = backtest(
+            net,
+            sc,
+            observed,
+            days=horizon or None,
+            timeline=timeline,
+            solver=solver,
+        )
+    except SupplynetError as exc:
+        run.backtest_error = _reason(exc)

@@ -263,6 +263,7 @@ def map_section(ctx: ReportContext) -> Section | None:
                     destination=ctx.destination,
                     changes=changes,
                     flow_scale_m3_day=scale,
+                    transparent=ctx.tiles is not None,
                 ),
                 alt=f"Map of the network under {run.name}: {run.flow.delivered_m3_day:,.0f} "
                 f"m3/day reach {ctx.destination_name}; "

@@ -1,9 +1,9 @@
-"""The multi-day sections (stocks, arrivals by corridor, shortfall by class) and the
-back-test against reported arrivals.
+"""The multi-day section: stocks, arrivals by corridor, shortfall by demand class.
 
-They render only when a run has a multi-day result (``supplynet.simulate_supply``, or a
-timeline passed to :func:`~supplynet.report.build_report`) or a back-test was given; the
-tables they read, and their shapes, are listed in :mod:`supplynet.report.timelines`.
+It renders only when a run has a multi-day result (``supplynet.simulate_supply``, run
+with ``days``, or a timeline passed to :func:`~supplynet.report.build_report`); the tables
+it reads, and their shapes, are listed in :mod:`supplynet.report.timelines`. The
+back-test has its own module, :mod:`supplynet.report.backtests`.
 """
 
 from __future__ import annotations
@@ -15,17 +15,16 @@ import pandas as pd
 
 from supplynet.report.blocks import Column, Figure, Paragraph, Section, Table, plain
 from supplynet.report.context import ReportContext
-from supplynet.report.figures import chart_backtest, chart_series_by_scenario
+from supplynet.report.figures import chart_series_by_scenario
 from supplynet.report.sections import slug
 from supplynet.report.timelines import (
-    backtest_table,
     class_shortfall,
     corridor_series,
     day_axis,
     depot_stock,
 )
 
-__all__ = ["backtest_section", "timeline_section"]
+__all__ = ["timeline_section"]
 
 
 def _long(frames: dict[str, pd.DataFrame], column: str, value: str) -> pd.DataFrame:
@@ -248,74 +247,3 @@ def timeline_section(ctx: ReportContext) -> Section | None:
     return Section(
         "timeline", f"Day by day ({horizon} days)" if horizon else "Day by day", blocks, data=data
     )
-
-
-def backtest_section(ctx: ReportContext) -> Section | None:
-    """Simulated against reported arrivals, per period, where a back-test was given."""
-    if ctx.backtest is None:
-        return None
-    items = ctx.backtest if isinstance(ctx.backtest, list | tuple) else [ctx.backtest]
-    blocks: list[Any] = [
-        Paragraph(
-            "Arrivals the multi-day model simulates against those reported in the press and "
-            "by officials (data/observed/arrivals.csv): the band is the reported range "
-            "(reports differ, and many give a count of tankers, converted at the tanker "
-            "size)."
-        )
-    ]
-    data: dict[str, Any] = {}
-    for i, item in enumerate(items):
-        flat = backtest_table(item)
-        name = str(
-            getattr(item, "scenario", "")
-            or (flat["scenario"].iloc[0] if "scenario" in flat else f"back-test {i + 1}")
-        )
-        low, high = flat["reported_low_m3"], flat["reported_high_m3"]
-        inside = (flat["simulated_m3"] >= low) & (flat["simulated_m3"] <= high)
-        flat = flat.assign(
-            within_range=inside,
-            reported_mid_m3=(low + high) / 2,
-        )
-        key = f"backtest_{i + 1}"
-        blocks.append(
-            Figure(
-                key=f"chart_{key}",
-                title=f"Simulated and reported arrivals: {name}",
-                figure=chart_backtest(flat),
-                alt=f"Chart of simulated arrivals against the reported range per period, {name}",
-            )
-        )
-        summary = getattr(item, "summary", None)
-        facts = summary() if callable(summary) else {}
-        columns = [Column("period", "period", "text")]
-        if "place" in flat:
-            columns.append(Column("place", "place", "text"))
-        columns += [
-            Column("simulated_m3", "simulated, m3"),
-            Column("reported_low_m3", "reported low, m3"),
-            Column("reported_high_m3", "reported high, m3"),
-            Column("within_range", "within", "text"),
-        ]
-        blocks.append(
-            Table(
-                key=key,
-                title=f"Back-test: {name}",
-                frame=flat,
-                columns=columns,
-                caption=f"{int(inside.sum())} of {len(flat)} periods within the reported range",
-                data_keys={
-                    "simulated_m3": "simulated_m3",
-                    "reported_low_m3": "reported_low_m3",
-                    "reported_high_m3": "reported_high_m3",
-                },
-                row_key="period",
-            )
-        )
-        data[name] = {
-            "periods": len(flat),
-            "within_range": int(inside.sum()),
-            "simulated_m3": float(flat["simulated_m3"].sum()),
-            "reported_mid_m3": float(flat["reported_mid_m3"].sum()),
-            "summary": plain(facts),
-        }
-    return Section("backtest", "Back-test against reported arrivals", blocks, data=plain(data))
