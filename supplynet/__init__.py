@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from supplynet.solvers import Status
     from supplynet.timeline import SupplyTimeline
 
-__version__ = "0.1.0"
+from supplynet.version import __version__
 
 #: public name -> the module that defines it
 _WHERE = {

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import supplynet
 from supplynet.analysis.simulate import simulate_supply
 from supplynet.atomic import atomic_file
 from supplynet.datasets import load_network
@@ -46,6 +45,7 @@ from supplynet.report.sections import flows_section, map_section, summary_sectio
 from supplynet.report.tiles import OSM_ATTRIBUTION, OSM_TILES, tile_layer, tile_source
 from supplynet.report.timeline_sections import timeline_section
 from supplynet.report.vulnerability import criticality_section
+from supplynet.version import __version__
 
 __all__ = ["MAX_DAYS", "Report", "build_report", "check_days"]
 
@@ -285,7 +285,7 @@ def build_report(
             "destination": target,
             "network": net.name,
             "created": ctx.created.isoformat(),
-            "supplynet": supplynet.__version__,
+            "supplynet": __version__,
             "sections": {s.key: s.data for s in sections},
         }
     )
@@ -313,7 +313,7 @@ def build_report(
         render_markdown(
             sections,
             title=ctx.title,
-            subtitle=f"Built {created} by supplynet {supplynet.__version__}; network "
+            subtitle=f"Built {created} by supplynet {__version__}; network "
             f"{net.name}; destination {dest_name}.",
             markdown_path=md_path,
             assets_dir=assets_dir,

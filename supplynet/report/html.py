@@ -20,9 +20,9 @@ from typing import Any
 
 import jinja2
 
-from supplynet import __version__
 from supplynet.report.blocks import Section, Table, plain
 from supplynet.report.tiles import TileLayer
+from supplynet.version import __version__
 
 __all__ = ["DATA_ELEMENT_ID", "embedded_json", "render_html"]
 
