@@ -13,8 +13,8 @@ The multi-day LP is one LP; this module only chooses how HiGHS gets to its optim
    initial stock, so days are linked only by travel: a much easier LP, and always
    feasible since unmet demand absorbs any shortage); then the stocks, queues and initial
    stocks are put back and the solver continues from that basis.
-3. **Devex pricing** (:data:`DUAL_EDGE_WEIGHTS`): the dual simplex's iterations are
-   cheaper and, on this LP, the run about twice as fast as with steepest-edge pricing.
+3. **Pricing** (:data:`DUAL_EDGE_WEIGHTS`): HiGHS's own choice; neither Devex nor
+   steepest edge is faster on every scenario.
 
 Both run on the re-solve :class:`~supplynet.engine.Engine` (:func:`timeline_engine`): the
 road rows are its lazy rows and the hold-free pass its first pass, so an analysis that
@@ -40,11 +40,12 @@ from supplynet.solvers import ArraySolution, Status, solve_arrays
 
 __all__ = ["DUAL_EDGE_WEIGHTS", "solve_timeline_lp", "timeline_engine"]
 
-#: HiGHS's dual simplex pricing for the multi-day LP: 1, Devex. Measured against the
-#: default (steepest edge, chosen by HiGHS) on the six-week cut with four products: 3.5 s
-#: against 6.4 s at 90 days, 20.8 s against 45.1 s at 180; one product and the 2,000-node
-#: network are faster too (tests/benchmarks/bench_multiday.py)
-DUAL_EDGE_WEIGHTS = 1
+#: HiGHS's dual simplex pricing for the multi-day LP: -1, HiGHS's own choice (steepest
+#: edge, switching to Devex when that looks cheaper). Devex alone (1) was measured too:
+#: 2.2x faster on the 180-day six-week cut (20.8 s against 45.1 s) but 2.4x slower on the
+#: 181-day crisis scenario (29.5 s against 12.1 s) and 1.9x slower on the 180-day
+#: blockade (11.6 s against 6.2 s), so the default stays
+DUAL_EDGE_WEIGHTS = -1
 
 logger = logging.getLogger(__name__)
 
