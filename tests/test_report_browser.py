@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -228,11 +229,16 @@ def test_tile_layer_under_the_map_in_headless_chromium(tmp_path: Path) -> None:
             page.goto(url, wait_until="load", timeout=30_000)
             drawing = page.locator('[data-figure="map_blockade_2025"] .drawing')
             drawing.scroll_into_view_if_needed()
-            page.wait_for_function(
-                'Array.from(document.querySelectorAll(\'[data-figure="map_blockade_2025"] '
-                "img')).every(i => i.complete && i.naturalWidth > 0)",
-                timeout=30_000,
-            )
+            # poll from Python: the page's policy forbids eval, which a string predicate
+            # of wait_for_function needs once it has to poll
+            images = page.locator('[data-figure="map_blockade_2025"] img')
+            deadline = time.monotonic() + 30
+            while not all(
+                images.nth(i).evaluate("i => i.complete && i.naturalWidth > 0")
+                for i in range(images.count())
+            ):
+                assert time.monotonic() < deadline, "the tiles did not load in 30 s"
+                page.wait_for_timeout(100)
             drawing.screenshot(path=str(shot))
         finally:
             browser.close()
