@@ -43,6 +43,31 @@ def rounded(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(**{c: df[c].round(OUTPUT_DECIMALS) for c in floats}) if len(floats) else df
 
 
+def plain_figures(values: dict[str, Any]) -> dict[str, Any]:
+    """Summary figures for JSON: floats rounded to :data:`OUTPUT_DECIMALS`, non-finite
+    ones ``None``."""
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if isinstance(v, float):
+            out[k] = None if not math.isfinite(v) else round(v, OUTPUT_DECIMALS)
+        else:
+            out[k] = v
+    return out
+
+
+def table_files(
+    summary: dict[str, Any], tables: dict[str, pd.DataFrame], prefix: str = ""
+) -> dict[str, str]:
+    """``summary.json`` and one CSV per table (figures rounded), as ``{file name: text}``:
+    the CSV form of every result's :meth:`files`."""
+    out = {
+        f"{prefix}summary.json": json.dumps(plain_figures(summary), indent=2, ensure_ascii=False)
+    }
+    for name, df in tables.items():
+        out[f"{prefix}{name}.csv"] = rounded(df).to_csv(index=any(df.index.names))
+    return out
+
+
 class LazyTables:
     """A result's tables: given, or built by a function the first time they are read.
 
@@ -151,7 +176,7 @@ class Result:
 
     def to_json(self) -> str:
         """The summary and all tables as one JSON document."""
-        doc: dict[str, Any] = {"summary": _plain(self.summary())}
+        doc: dict[str, Any] = {"summary": plain_figures(self.summary())}
         for name, df in self.tables().items():
             table = rounded(df.reset_index() if df.index.name else df)
             doc[name] = json.loads(table.to_json(orient="records", force_ascii=False))
@@ -165,14 +190,7 @@ class Result:
         """
         if fmt == "json":
             return {f"{prefix}result.json": self.to_json()}
-        out = {
-            f"{prefix}summary.json": json.dumps(
-                _plain(self.summary()), indent=2, ensure_ascii=False
-            )
-        }
-        for name, df in self.tables().items():
-            out[f"{prefix}{name}.csv"] = rounded(df).to_csv(index=bool(df.index.name))
-        return out
+        return table_files(self.summary(), self.tables(), prefix)
 
     def write(self, folder: str | Path, *, fmt: str = "csv") -> list[Path]:
         """Write the result into ``folder``: all files whole, or none (see :meth:`files`).
@@ -288,13 +306,3 @@ class SupplyResult(Result):
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {**super().tables(), "delivered": self.delivered}
-
-
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in values.items():
-        if isinstance(v, float):
-            out[k] = None if not math.isfinite(v) else round(v, OUTPUT_DECIMALS)
-        else:
-            out[k] = v
-    return out

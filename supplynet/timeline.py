@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -38,7 +37,7 @@ import pandas as pd
 
 from supplynet.errors import InfeasibleError
 from supplynet.io import write_files
-from supplynet.results import OUTPUT_DECIMALS, rounded
+from supplynet.results import plain_figures, rounded, table_files
 from supplynet.solvers import Status
 
 __all__ = ["ALL", "SupplyTimeline", "TimelineTables"]
@@ -197,7 +196,7 @@ class SupplyTimeline:
 
     def to_json(self) -> str:
         """The summary and all tables as one JSON document."""
-        doc: dict[str, Any] = {"summary": _plain(self.summary())}
+        doc: dict[str, Any] = {"summary": plain_figures(self.summary())}
         for name, df in self.tables().items():
             table = rounded(df.reset_index() if any(df.index.names) else df)
             doc[name] = json.loads(
@@ -210,25 +209,8 @@ class SupplyTimeline:
         one ``result.json`` (``fmt="json"``)."""
         if fmt == "json":
             return {f"{prefix}result.json": self.to_json()}
-        out = {
-            f"{prefix}summary.json": json.dumps(
-                _plain(self.summary()), indent=2, ensure_ascii=False
-            )
-        }
-        for name, df in self.tables().items():
-            out[f"{prefix}{name}.csv"] = rounded(df).to_csv(index=any(df.index.names))
-        return out
+        return table_files(self.summary(), self.tables(), prefix)
 
     def write(self, folder: str | Path, *, fmt: str = "csv") -> list[Path]:
         """Write the result into ``folder``: all files whole, or none (see :meth:`files`)."""
         return write_files(Path(folder), self.files(fmt=fmt))
-
-
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in values.items():
-        if isinstance(v, float):
-            out[k] = None if not math.isfinite(v) else round(v, OUTPUT_DECIMALS)
-        else:
-            out[k] = v
-    return out
