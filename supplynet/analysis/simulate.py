@@ -56,17 +56,28 @@ def build_timeline_lp(
     >>> "dispatch_kati_bamako_diesel_d1" in lp.col_index, inputs.data.products
     (True, ('gasoline', 'diesel', 'hfo', 'jet'))
     """
-    scenario = Scenario.coerce(scenario)
-    horizon = days if days is not None else scenario.days or DEFAULT_DAYS
-    inputs = prepare_timeline(
+    inputs = _prepare(net, scenario, days, single_product, tables, lead_times)
+    return build_multiperiod(inputs.data), inputs
+
+
+def _prepare(
+    net: Network,
+    scenario: Scenario | str | Path | None,
+    days: int | None,
+    single_product: bool | None,
+    tables: DemandTables | None,
+    lead_times: str,
+) -> TimelineInputs:
+    """The model's inputs over ``days`` (default the scenario's ``days``, else 30)."""
+    sc = Scenario.coerce(scenario)
+    return prepare_timeline(
         net,
-        scenario,
-        horizon,
+        sc,
+        days if days is not None else sc.days or DEFAULT_DAYS,
         tables or load_demand_tables(),
         single_product=single_product,
         lead_times=lead_times,
     )
-    return build_multiperiod(inputs.data), inputs
 
 
 def simulate_supply(
@@ -134,7 +145,6 @@ def simulate_supply(
     True
     """
     scenario = Scenario.coerce(scenario)
-    horizon = days if days is not None else scenario.days or DEFAULT_DAYS
     timings: dict[str, float] = {}
 
     def stage(name: str) -> float:
@@ -143,14 +153,8 @@ def simulate_supply(
         return time.perf_counter()
 
     start = stage("preparing")
-    inputs = prepare_timeline(
-        net,
-        scenario,
-        horizon,
-        tables or load_demand_tables(),
-        single_product=single_product,
-        lead_times=lead_times,
-    )
+    inputs = _prepare(net, scenario, days, single_product, tables, lead_times)
+    horizon = inputs.data.days
     built = stage("building")
     lp = build_multiperiod(inputs.data)
     solving = stage("solving")
