@@ -35,10 +35,10 @@ from supplynet.cli.output import (
     jsonable,
     lit,
     new_table,
+    progress_bar,
     show,
 )
 from supplynet.cli.run import NotOptimal
-from supplynet.cli.vulnerability import _progress
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -427,7 +427,7 @@ def sensitivity_command(
     sc = Scenario.from_file(scenario)
     net = load_network(network)
     try:
-        with _progress("sensitivity") as update:
+        with progress_bar("sensitivity") as update:
             res = sensitivity(
                 net,
                 sc,

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.cells import cell_len
@@ -183,3 +185,30 @@ def csv_stream(files: dict[str, str]) -> str:
         if name.endswith(".csv"):
             parts.append(f"# {name.removesuffix('.csv')}\n{text}")
     return "\n".join(parts)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[..., None]]:
+    """A rich progress bar on stderr (none in logs and pipes); yields the callback the
+    analyses call: ``update(done, total)``, or ``update(done, total, label)`` to change
+    the bar's label as the work moves on."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int, label: str | None = None) -> None:
+            if label is None:
+                bar.update(task, completed=done, total=total)
+            else:
+                bar.update(task, completed=done, total=total, description=label)
+
+        yield update

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from supplynet.cli.options import NetworkOpt, SolverName, SolverOpt, VerboseOpt
-from supplynet.cli.output import console, err_console, lit
+from supplynet.cli.output import console, err_console, lit, progress_bar
 from supplynet.cli.run import NotOptimal
 
 __all__ = ["report_command"]
@@ -67,25 +67,10 @@ def report_command(
     Exit status: 0 when every scenario was solved, 3 when one failed (the report shows
     it as failed, with its reason), 2 on bad input (nothing is written).
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from supplynet.report.build import build_report, check_days
 
     check_days(days)  # a clear error before anything is solved
-    with Progress(
-        "{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,  # no bar in logs and pipes
-    ) as bar:
-        task = bar.add_task("solving scenarios", total=None)
-
-        def progress(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total, description=label)
-
+    with progress_bar("solving scenarios") as progress:
         report = build_report(
             scenarios,
             out,
