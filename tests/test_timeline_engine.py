@@ -196,6 +196,38 @@ def test_simulate_supply_equals_a_cold_solve_of_the_whole_lp(net) -> None:
     assert tl.size == {"columns": lp.num_cols, "rows": lp.num_rows, "nonzeros": int(lp.A.nnz)}
 
 
+@pytest.mark.parametrize(
+    ("scenario", "two_pass"),
+    [(None, False), ("baseline", False), ("blockade_2025", True), ("humanitarian_priority", True)],
+)
+def test_simulate_supply_solves_an_unchanged_network_cold(
+    net, monkeypatch, scenario: str | None, two_pass: bool
+) -> None:
+    from supplynet.analysis import simulate as simulate_module
+
+    seen: list[bool] = []
+    real = simulate_module.solve_timeline_lp
+
+    def spy(lp, solver=None, **kw):
+        seen.append(kw["two_pass"])
+        return real(lp, solver, **kw)
+
+    monkeypatch.setattr(simulate_module, "solve_timeline_lp", spy)
+    path = None if scenario is None else f"examples/scenarios/{scenario}.toml"
+    tl = sn.simulate_supply(net, path, 6)
+    assert tl.ok and seen == [two_pass]
+    lp, _ = build_timeline_lp(net, path, 6)  # either way: the optimum of the whole LP
+    other = solve_timeline_lp(lp, two_pass=not two_pass)
+    assert tl.objective == pytest.approx(other.objective, rel=1e-8)
+
+
+def test_changes_nothing_is_only_labels() -> None:
+    assert sn.Scenario(name="x", description="d", days=9, start_date="2025-10-01").changes_nothing
+    assert not sn.Scenario(name="x", blocked_corridors=["dakar-kayes"]).changes_nothing
+    assert not sn.Scenario(name="x", allocation="pro-rata").changes_nothing
+    assert not sn.Scenario.from_file("examples/scenarios/six_week_cut.toml").changes_nothing
+
+
 def test_history_free_answers_do_not_depend_on_the_order(net) -> None:
     setup = TimelineSetup(net, sn.Scenario(name="b", stock_m3={"bamako": 9000}), 8)
     first = DaysOfCoverEvaluator.from_network(net, "bamako", timeline=setup)

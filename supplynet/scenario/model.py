@@ -229,6 +229,24 @@ class Scenario(Validated):
         return ignored
 
     @property
+    def changes_nothing(self) -> bool:
+        """True if the scenario leaves the network, demand and stocks as they are.
+
+        Only its name, description, horizon (``days``) and ``start_date`` may be set: it
+        is the baseline under another name.
+
+        Examples
+        --------
+        >>> Scenario(name="x", days=90).changes_nothing
+        True
+        >>> Scenario(name="x", demand_factor=0.9).changes_nothing
+        False
+        """
+        label_keys = {"name", "description", "days", "start_date"}
+        plain = Scenario(name=self.name)
+        return self.model_dump(exclude=label_keys) == plain.model_dump(exclude=label_keys)
+
+    @property
     def source(self) -> str:
         """The file this scenario was read from (``""`` if built in Python)."""
         return self._source
