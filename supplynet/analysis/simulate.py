@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from supplynet.analysis.timeline_inputs import TimelineInputs, prepare_timeline
-from supplynet.analysis.timeline_solve import COLD_WHEN_UNCHANGED, solve_timeline_lp
+from supplynet.analysis.timeline_solve import solve_timeline_lp, uses_passes
 from supplynet.analysis.timeline_tables import SolutionTables
 from supplynet.demand import DemandTables, load_demand_tables
 from supplynet.formulations.arrays import LinearProgram
@@ -158,10 +158,9 @@ def simulate_supply(
     built = stage("building")
     lp = build_multiperiod(inputs.data)
     solving = stage("solving")
-    # the passes pay off when a scenario cuts or changes something; on a network left
-    # as it is one cold run is faster (timeline_solve.COLD_WHEN_UNCHANGED)
-    two_pass = not (COLD_WHEN_UNCHANGED and scenario.changes_nothing)
-    solution = solve_timeline_lp(lp, solver, time_limit_s=time_limit_s, two_pass=two_pass)
+    solution = solve_timeline_lp(
+        lp, solver, time_limit_s=time_limit_s, two_pass=uses_passes(scenario)
+    )
     reading = stage("reading")
     layout = lp.meta["layout"]
     assert isinstance(layout, MultiPeriodLayout)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -42,7 +43,16 @@ from supplynet.formulations.multiperiod import MultiPeriodLayout, safe_name
 from supplynet.settings import default_solver
 from supplynet.solvers import ArraySolution, Status, solve_arrays
 
-__all__ = ["COLD_WHEN_UNCHANGED", "DUAL_EDGE_WEIGHTS", "solve_timeline_lp", "timeline_engine"]
+if TYPE_CHECKING:
+    from supplynet.scenario import Scenario
+
+__all__ = [
+    "COLD_WHEN_UNCHANGED",
+    "DUAL_EDGE_WEIGHTS",
+    "solve_timeline_lp",
+    "timeline_engine",
+    "uses_passes",
+]
 
 #: HiGHS's dual simplex pricing for the multi-day LP: -1, HiGHS's own choice (steepest
 #: edge, switching to Devex when that looks cheaper). Devex alone (1) was measured too:
@@ -62,6 +72,19 @@ DUAL_EDGE_WEIGHTS = -1
 COLD_WHEN_UNCHANGED = True
 
 logger = logging.getLogger(__name__)
+
+
+def uses_passes(scenario: Scenario) -> bool:
+    """Whether a scenario's multi-day LP is solved with the passes (``two_pass``) or in
+    one cold run (:data:`COLD_WHEN_UNCHANGED`).
+
+    Examples
+    --------
+    >>> from supplynet.scenario import Scenario
+    >>> uses_passes(Scenario(name="baseline")), uses_passes(Scenario(name="x", demand_factor=0.9))
+    (False, True)
+    """
+    return not (COLD_WHEN_UNCHANGED and scenario.changes_nothing)
 
 
 def timeline_engine(

@@ -35,7 +35,7 @@ from conftest import random_network
 
 import supplynet as sn
 from supplynet.analysis.simulate import build_timeline_lp
-from supplynet.analysis.timeline_solve import COLD_WHEN_UNCHANGED, solve_timeline_lp
+from supplynet.analysis.timeline_solve import solve_timeline_lp, uses_passes
 
 SCENARIO = "examples/scenarios/six_week_cut.toml"
 
@@ -75,9 +75,7 @@ def measure(
     total, tl = _median(whole, repeat)
     assert tl.ok, tl.status
     lp, _ = build_timeline_lp(net, sc, days, single_product=single)
-    # the same strategy simulate_supply picks: the passes, or one cold run when the
-    # scenario changes nothing (timeline_solve.COLD_WHEN_UNCHANGED)
-    two_pass = not (COLD_WHEN_UNCHANGED and sc.changes_nothing)
+    two_pass = uses_passes(sc)  # the strategy simulate_supply picks
     floor, sol = _median(lambda: solve_timeline_lp(lp, two_pass=two_pass), repeat)
     assert sol.status is sn.Status.OPTIMAL
     row: dict[str, Any] = {
