@@ -30,7 +30,11 @@ multi-day model). Two options serve large LPs:
   and the model re-solved warm, until none is); a change's bounds on a row still out of
   the model count when it is checked;
 * ``first_pass``: a function run on the engine before its first (cold) solve, to reach a
-  good basis cheaply (:meth:`Engine.run_with` solves once with some bounds replaced).
+  good basis cheaply (:meth:`Engine.run_with` solves once with some bounds replaced);
+* ``lazy_cols`` with a ``pricer``: columns held at zero in the HiGHS model until the pricer,
+  given the solved engine, names some whose reduced cost says they pay (they are put
+  back and the model re-solved warm, until it names none): exact column generation
+  (:mod:`supplynet.analysis.timeline_pricing` prices the multi-day LP's dispatch).
 
 :meth:`Engine.checkpoint` remembers the current basis (and the rows in the model);
 ``reset(to_checkpoint=True)`` goes back to it, so that every later solve starts from the
@@ -59,6 +63,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -83,6 +88,8 @@ _EMPTY = np.zeros(0, dtype=np.int32)
 LAZY_ROUNDS = 20
 #: relative tolerance of a lazy row's bounds
 LAZY_TOL = 1e-6
+#: rounds of bringing back held columns before bringing back all of them
+PRICING_ROUNDS = 25
 
 
 class Engine:
@@ -105,6 +112,12 @@ class Engine:
     first_pass : callable, optional
         Run on the engine before a cold solve (the first, and after
         ``reset(basis=True)``), to reach a good basis cheaply (see :meth:`run_with`).
+    lazy_cols : ndarray of bool, optional
+        Columns held at zero in the HiGHS model until ``pricer`` brings them back.
+    pricer : callable, optional
+        ``pricer(engine) -> columns``: after an optimal solve, the held columns to bring
+        back (their reduced cost is below zero); none means the optimum is the whole
+        LP's. Required with ``lazy_cols``.
 
     See the module docstring for an example.
     """
@@ -118,6 +131,8 @@ class Engine:
         time_limit_s: float | None = None,
         lazy_rows: np.ndarray | None = None,
         first_pass: Callable[[Engine], None] | None = None,
+        lazy_cols: np.ndarray | None = None,
+        pricer: Callable[[Engine], np.ndarray] | None = None,
     ) -> None:
         self.lp = lp
         self.elements = elements
@@ -131,7 +146,21 @@ class Engine:
         self._hrow[kept] = np.arange(len(kept))
         self._lazy = lazy.copy()
         self._n_hrows = len(kept)
+        held = (
+            np.zeros(lp.num_cols, dtype=bool) if lazy_cols is None else np.asarray(lazy_cols, bool)
+        )
+        if held.shape != (lp.num_cols,):
+            raise DataError(f"lazy_cols has {held.shape}, expected ({lp.num_cols},)")
+        if held.any() and pricer is None:
+            raise DataError("lazy_cols needs a pricer to bring the columns back")
+        held &= ~(lp.col_lower > 0)  # a column that must carry something is in from the start
+        #: columns held at zero in the HiGHS model (until the pricer brings them back)
+        self._held = held
+        self._pricer = pricer
         model = lp if not lazy.any() else row_subset(lp, kept)
+        if held.any():
+            upper = np.where(held, 0.0, model.col_upper)
+            model = dataclasses.replace(model, col_upper=upper)
         self.h: highspy.Highs = highs_model(model, threads=threads, time_limit_s=time_limit_s)
         self._cols = Bounds(lp.col_lower, lp.col_upper)
         self._rows = Bounds(lp.row_lower, lp.row_upper)
@@ -146,15 +175,20 @@ class Engine:
         self._first = True
         self._cold = True
         self._first_pass = first_pass
-        self._checkpoint: tuple[Any, int, np.ndarray, np.ndarray] | None = None
+        self._checkpoint: tuple[Any, int, np.ndarray, np.ndarray, np.ndarray] | None = None
         #: number of solves so far
         self.solves = 0
         #: lazy rows added to the model so far
         self.rows_added = 0
+        #: held columns brought back so far, and the pricing rounds that did it
+        self.cols_released = 0
+        self.pricing_rounds = 0
         logger.info(
-            "Engine for %s: %d columns, %d rows (%d left out until violated), %d elements",
+            "Engine for %s: %d columns (%d held at zero until priced), %d rows (%d left out "
+            "until violated), %d elements",
             lp.name,
             lp.num_cols,
+            int(held.sum()),
             lp.num_rows,
             int(lazy.sum()),
             len(elements),
@@ -164,6 +198,34 @@ class Engine:
     def rows_in_model(self) -> int:
         """Rows HiGHS holds now (all rows but the lazy ones not added yet)."""
         return self._n_hrows
+
+    def held_columns(self) -> np.ndarray:
+        """Columns held at zero now (LP positions), waiting for the pricer."""
+        return np.flatnonzero(self._held)
+
+    def current_costs(self) -> np.ndarray:
+        """The objective coefficients with every change so far."""
+        return self._cost
+
+    def current_matrix(self) -> Any:
+        """The constraint matrix (scipy CSC, LP rows) with every coefficient change so far."""
+        if not self._coeffs:
+            return self._csc
+        A = self._csc.tolil(copy=True)
+        for (i, j), (_, now) in self._coeffs.items():
+            A[i, j] = now
+        return A.tocsc()
+
+    def row_duals(self) -> np.ndarray:
+        """Duals of every LP row at the last optimum (0 for rows not in the model).
+
+        HiGHS's convention: the reduced costs are ``c - A.T @ y``.
+        """
+        y = np.zeros(self.lp.num_rows)
+        duals = np.asarray(self.h.getSolution().row_dual, dtype=float)
+        present = self._hrow >= 0
+        y[present] = duals[self._hrow[present]]
+        return y
 
     # ------------------------------------------------------------------ changes
     def scale(self, factors: Mapping[str, float], *, periods: Iterable[int] | None = None) -> None:
@@ -264,6 +326,8 @@ class Engine:
         if sense not in ("min", "max"):
             raise DataError(f"sense {sense!r}; allowed: min, max")
         self._sense = sense  # type: ignore[assignment]
+        if sense != self.lp.sense and self._held.any():
+            self._release(self.held_columns())  # the pricer prices the LP as built
         self.h.changeObjectiveSense(
             highspy.ObjSense.kMaximize if sense == "max" else highspy.ObjSense.kMinimize
         )
@@ -308,7 +372,12 @@ class Engine:
             self.h.changeCoeff(int(self._hrow[i]), j, base)
         self._coeffs.clear()
         if to_checkpoint and self._checkpoint is not None:
-            saved_basis, n_rows, lazy, hrow = self._checkpoint
+            saved_basis, n_rows, lazy, hrow, held = self._checkpoint
+            again = np.flatnonzero(held & ~self._held).astype(np.int32)
+            if len(again):  # brought back since: held again, as at the checkpoint
+                self._held[again] = True
+                zeros = np.zeros(len(again))
+                self.h.changeColsBounds(len(again), again, zeros, zeros)
             if self._n_hrows > n_rows:
                 extra = np.arange(n_rows, self._n_hrows, dtype=np.int32)
                 self.h.deleteRows(len(extra), extra)
@@ -332,7 +401,13 @@ class Engine:
         """
         if self._cold:
             raise SolverError("checkpoint before the first solve: there is no basis yet")
-        self._checkpoint = (self.h.getBasis(), self._n_hrows, self._lazy.copy(), self._hrow.copy())
+        self._checkpoint = (
+            self.h.getBasis(),
+            self._n_hrows,
+            self._lazy.copy(),
+            self._hrow.copy(),
+            self._held.copy(),
+        )
 
     def effective_col_bounds(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The bounds of columns ``idx`` with every change so far (as the next solve sees them)."""
@@ -372,7 +447,7 @@ class Engine:
         self.h.run()
         status = highs_status(self.h)
         if len(cols):
-            lo, up = self._cols.effective(cols)
+            lo, up = self._model_col_bounds(cols)
             self.h.changeColsBounds(len(cols), cols, lo, up)
         if len(hrows):
             lo, up = self._rows.effective(rows[present])
@@ -396,6 +471,7 @@ class Engine:
                 self._first_pass(self)
             self.h.run()
             self._add_violated_rows()
+            self._bring_back_priced_cols()
         self._first = self._cold = False
         elapsed = time.perf_counter() - start
         self.solves += 1
@@ -441,6 +517,62 @@ class Engine:
         if j is None:
             raise DataError(f"unknown column {name!r}; {closest(name, self.lp.col_index)}")
         return j
+
+    def _bring_back_priced_cols(self) -> None:
+        """Bring back the held columns the pricer names and re-solve, until it names none.
+
+        A model that is not optimal with columns held (infeasible without them, or out of
+        rounds) gets every held column back and is solved whole.
+        """
+        if self._pricer is None:
+            return
+        for _ in range(PRICING_ROUNDS):
+            if not self._held.any():
+                return
+            if highs_status(self.h) is not Status.OPTIMAL:
+                break
+            cols = np.asarray(self._pricer(self), dtype=np.int64)
+            self.pricing_rounds += 1
+            if not len(cols):
+                return
+            self._release(cols)
+            self.h.run()
+            logger.debug(
+                "%s: pricing round %d brought back %d columns",
+                self.lp.name,
+                self.pricing_rounds,
+                len(cols),
+            )
+            self._add_violated_rows()
+        if self._held.any() and highs_status(self.h) is not Status.NOT_SOLVED:  # not a time limit
+            logger.info("%s: every held column brought back", self.lp.name)
+            self._release(self.held_columns())
+            self.h.run()
+            self._add_violated_rows()
+
+    def _release(self, cols: np.ndarray) -> None:
+        """Give held columns their bounds back in the HiGHS model."""
+        cols = np.asarray(cols, dtype=np.int64)
+        cols = cols[self._held[cols]]
+        if not len(cols):
+            return
+        self._held[cols] = False
+        idx = cols.astype(np.int32)
+        lo, up = self._cols.effective(idx)
+        self.h.changeColsBounds(len(idx), idx, lo, up)
+        self.cols_released += len(cols)
+
+    def _model_col_bounds(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds of columns as HiGHS holds them: the effective ones, held ones at zero."""
+        lo, up = self._cols.effective(cols)
+        if self._held.any():
+            held = self._held[cols]
+            must = held & (lo > 0)  # a change made it carry something: no longer held
+            if must.any():
+                self._held[cols[must]] = False
+                held &= ~must
+            lo, up = np.where(held, 0.0, lo), np.where(held, 0.0, up)
+        return lo, up
 
     def _add_violated_rows(self) -> None:
         """Add the lazy rows the current solution violates and re-solve, until none is."""
@@ -509,7 +641,7 @@ class Engine:
     def _flush(self) -> None:
         cols = self._cols.take_pending()
         if len(cols):
-            lo, up = self._cols.effective(cols)
+            lo, up = self._model_col_bounds(cols)
             self.h.changeColsBounds(len(cols), cols, lo, up)
         rows = self._rows.take_pending()
         if len(rows):

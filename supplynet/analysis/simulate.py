@@ -159,7 +159,7 @@ def simulate_supply(
     lp = build_multiperiod(inputs.data)
     solving = stage("solving")
     solution = solve_timeline_lp(
-        lp, solver, time_limit_s=time_limit_s, two_pass=uses_passes(scenario)
+        lp, solver, time_limit_s=time_limit_s, two_pass=uses_passes(scenario, horizon)
     )
     reading = stage("reading")
     layout = lp.meta["layout"]
