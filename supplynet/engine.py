@@ -62,7 +62,6 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import time
@@ -77,7 +76,7 @@ from supplynet.engine_state import Bounds, EngineSolution, row_subset
 from supplynet.errors import DataError, SolverError, closest
 from supplynet.formulations.arrays import LinearProgram
 from supplynet.formulations.elements import ElementMap
-from supplynet.solvers import Status, _quiet_stdout, highs_model, highs_status
+from supplynet.solvers import Status, highs_model, highs_status, quiet_first_highs_run
 
 __all__ = ["ElementMap", "Engine", "EngineSolution"]
 
@@ -465,8 +464,8 @@ class Engine:
         if self._cost_changed:
             self._push_costs()
         start = time.perf_counter()
-        # HiGHS prints its banner on the first run, log or not
-        with _quiet_stdout() if self._first else contextlib.nullcontext():
+        # HiGHS prints its banner on the process's first run, log or not
+        with quiet_first_highs_run():
             if self._cold and self._first_pass is not None:
                 self._first_pass(self)
             self.h.run()

@@ -11,12 +11,12 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import highspy
@@ -128,22 +128,47 @@ def make_solver(
 
 @contextlib.contextmanager
 def _quiet_stdout() -> Iterator[None]:
-    """Silence C-level stdout (HiGHS prints a banner even with logging off)."""
+    """Silence C-level stdout (HiGHS prints a banner even with logging off).
+
+    Safe across threads: the first thread in redirects the descriptor, the last one out
+    puts it back (two solves in threads must not leave stdout pointing at ``/dev/null``).
+    """
     try:
         fd = sys.stdout.fileno()
     except (AttributeError, OSError, ValueError):
         yield
         return
-    sys.stdout.flush()
-    saved = os.dup(fd)
+    with _QUIET_LOCK:
+        if _QUIET["depth"] == 0:
+            sys.stdout.flush()
+            _QUIET["saved"], _QUIET["fd"] = os.dup(fd), fd
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        _QUIET["depth"] += 1
     try:
-        with Path(os.devnull).open("w") as devnull:
-            os.dup2(devnull.fileno(), fd)
-            yield
+        yield
     finally:
-        sys.stdout.flush()
-        os.dup2(saved, fd)
-        os.close(saved)
+        with _QUIET_LOCK:
+            _QUIET["depth"] -= 1
+            if _QUIET["depth"] == 0:
+                sys.stdout.flush()
+                os.dup2(_QUIET["saved"], _QUIET["fd"])
+                os.close(_QUIET["saved"])
+
+
+_QUIET_LOCK = threading.Lock()
+_QUIET = {"depth": 0, "saved": -1, "fd": -1}
+_HIGHS_RAN = [False]
+
+
+def quiet_first_highs_run() -> contextlib.AbstractContextManager[None]:
+    """:func:`_quiet_stdout` around the process's first HiGHS run (its banner), and
+    nothing after: a long solve does not hide other threads' output."""
+    if _HIGHS_RAN[0]:
+        return contextlib.nullcontext()
+    _HIGHS_RAN[0] = True
+    return _quiet_stdout()
 
 
 def solve(
@@ -374,7 +399,7 @@ def solve_arrays(
         raise SolverError(f"unknown solver {solver!r}; allowed: {', '.join(SOLVERS)}")
     h = highs_model(lp, time_limit_s=time_limit_s, threads=threads)
     start = time.perf_counter()
-    with _quiet_stdout():
+    with quiet_first_highs_run():
         h.run()
     result = read_highs(h, lp, time.perf_counter() - start)
     logger.info(

@@ -172,3 +172,26 @@ def test_days_runs_simulate_supply(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     page = read_page(report.path)
     assert any("multi-day run of 'sanctions_2022' failed" in w for w in page.warnings)
     assert set(page.data["sections"]["timeline"]["depot_stock"]) == {"baseline", "blockade_2025"}
+
+
+def test_multi_day_runs_side_by_side_match_one_after_another(monkeypatch) -> None:
+    from supplynet.analysis.simulate import simulate_supply
+    from supplynet.report import runs as runs_module
+
+    net = sn.load_network()
+    items = ["examples/scenarios/blockade_2025.toml", "examples/scenarios/kayes_region_closed.toml"]
+    seen: list[str] = []
+
+    def progress(done: int, total: int, label: str) -> None:
+        seen.append(label)
+
+    threaded = runs_module.collect_runs(items, net, simulate=simulate_supply, days=4)
+    monkeypatch.setattr(runs_module, "SIMULATE_THREADS", 1)
+    serial = runs_module.collect_runs(
+        items, net, simulate=simulate_supply, days=4, progress=progress
+    )
+    assert [r.name for r in threaded] == [r.name for r in serial]
+    for a, b in zip(threaded, serial, strict=True):
+        assert a.timeline.ok and b.timeline.ok
+        assert a.timeline.objective == pytest.approx(b.timeline.objective, rel=1e-9)
+    assert sum("4-day run of" in s for s in seen) == 3  # the reference run and the two

@@ -118,3 +118,31 @@ def test_result_files_are_written_whole(net, tmp_path, monkeypatch) -> None:
     summary = (tmp_path / "r" / "summary.json").read_text()
     assert '"scenario": "x"' in summary
     assert (tmp_path / "r" / "mine.txt").read_text() == "not ours"
+
+
+def test_quiet_stdout_is_safe_across_threads(tmp_path, monkeypatch) -> None:
+    """Two solves in threads, the first out before the second: stdout comes back."""
+    import sys
+    import threading
+    import time
+
+    from supplynet.solvers import _quiet_stdout
+
+    path = tmp_path / "out.txt"
+    with path.open("w") as out:
+        monkeypatch.setattr(sys, "stdout", out)
+        inside = threading.Barrier(2)
+
+        def quiet(seconds: float) -> None:
+            with _quiet_stdout():
+                inside.wait()
+                time.sleep(seconds)
+
+        threads = [threading.Thread(target=quiet, args=(s,)) for s in (0.02, 0.2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        out.write("still here\n")
+        out.flush()
+    assert path.read_text() == "still here\n"
