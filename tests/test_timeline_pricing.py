@@ -235,3 +235,28 @@ def test_timeline_engine_holds_dispatch_off_the_cheap_routes(net: sn.Network) ->
         + jet
     )
     assert set(cols.ravel().tolist()) <= set(held.tolist())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bringing_back_whole_horizons_keeps_the_optimum(monkeypatch, seed: int) -> None:
+    from supplynet.analysis import timeline_pricing
+
+    monkeypatch.setattr(timeline_pricing, "WHOLE_HORIZON_AFTER", 0)  # from the first round
+    lp = build_multiperiod(random_data(100 + seed))
+    engine = _held_engine(lp, 0.0)
+    got = engine.solve()
+    whole = solve_arrays(lp, "highs")
+    assert got.objective == pytest.approx(whole.objective, rel=1e-8, abs=1e-6)
+    _assert_feasible(lp, got.x)
+    layout = lp.meta["layout"]
+    d = layout.data
+    sent = np.zeros(lp.num_cols, dtype=bool)
+    sent[
+        np.setdiff1d(np.arange(layout.dispatch.start, layout.dispatch.stop), engine.held_columns())
+    ] = True
+    by_arc = sent[layout.dispatch].reshape(d.days, len(d.arc_ids), len(d.products))
+    held_at_start = route_columns(layout, slack=0.0)[layout.dispatch].reshape(by_arc.shape)
+    brought = by_arc & held_at_start  # brought back: on every open day of its arc
+    open_days = (d.arc_capacity_m3 > 0) & (d.arc_survival > 0)
+    for e, p in zip(*np.nonzero(brought.any(axis=0)), strict=True):
+        assert (brought[:, e, p] | ~held_at_start[:, e, p] | ~open_days[:, e]).all()
