@@ -4,10 +4,10 @@ The multi-day LP is one LP; this module only chooses how HiGHS gets to its optim
 
 0. **Dispatch off the near-cheapest routes is held back until it pays**
    (:mod:`~supplynet.analysis.timeline_pricing`): each product starts with the dispatch
-   columns of routes within 5% of its cheapest ones, and the duals bring back any other
-   column whose reduced cost is below zero, until none is (exact column generation).
-   Measured on 2026-12-02, 180 days, all products: the unchanged network 7.1 s against
-   27 s for the whole LP, the six-week cut 7.7 s against 25 s.
+   columns of its cheapest routes, and the duals bring back any other column whose
+   reduced cost is below zero, until none is (exact column generation). Measured on
+   2026-12-02, 180 days, all products: the unchanged network 6.0-6.4 s against 27 s for
+   the whole LP, the six-week cut 5.9-6.5 s against 25-33 s.
 1. **Road capacity rows are added when needed.** With several products, each road's
    ``arccap`` row caps their sum; roads rarely bind (their capacities are far above fuel
    flows), so the rows start out of the model and a violated one is added (and the model
