@@ -117,6 +117,10 @@ class Engine:
         ``pricer(engine) -> columns``: after an optimal solve, the held columns to bring
         back (their reduced cost is below zero); none means the optimum is the whole
         LP's. Required with ``lazy_cols``.
+    hold_after_first : bool
+        ``False``: every held column comes back once the first solve is optimal (the
+        held columns speed up that cold solve; warm re-solves after changes, thousands of
+        them in an analysis, then need no pricing rounds).
 
     See the module docstring for an example.
     """
@@ -132,6 +136,7 @@ class Engine:
         first_pass: Callable[[Engine], None] | None = None,
         lazy_cols: np.ndarray | None = None,
         pricer: Callable[[Engine], np.ndarray] | None = None,
+        hold_after_first: bool = True,
     ) -> None:
         self.lp = lp
         self.elements = elements
@@ -156,6 +161,7 @@ class Engine:
         #: columns held at zero in the HiGHS model (until the pricer brings them back)
         self._held = held
         self._pricer = pricer
+        self._hold_after_first = hold_after_first
         model = lp if not lazy.any() else row_subset(lp, kept)
         if held.any():
             upper = np.where(held, 0.0, model.col_upper)
@@ -471,6 +477,14 @@ class Engine:
             self.h.run()
             self._add_violated_rows()
             self._bring_back_priced_cols()
+            if (
+                not self._hold_after_first
+                and self._held.any()
+                and highs_status(self.h) is Status.OPTIMAL
+            ):
+                self._release(self.held_columns())  # optimal already: a warm check
+                self.h.run()
+                self._add_violated_rows()
         self._first = self._cold = False
         elapsed = time.perf_counter() - start
         self.solves += 1

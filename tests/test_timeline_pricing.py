@@ -260,3 +260,20 @@ def test_bringing_back_whole_horizons_keeps_the_optimum(monkeypatch, seed: int) 
     open_days = (d.arc_capacity_m3 > 0) & (d.arc_survival > 0)
     for e, p in zip(*np.nonzero(brought.any(axis=0)), strict=True):
         assert (brought[:, e, p] | ~held_at_start[:, e, p] | ~open_days[:, e]).all()
+
+
+def test_an_analysis_engine_brings_every_column_back_after_its_first_solve(
+    net: sn.Network,
+) -> None:
+    lp, _ = build_timeline_lp(net, "examples/scenarios/six_week_cut.toml", 8)
+    engine = timeline_engine(lp, hold_after_first=False)
+    assert len(engine.held_columns())
+    first = engine.solve()
+    assert not len(engine.held_columns())
+    whole = solve_timeline_lp(lp, two_pass=False, held_routes=False)
+    assert first.objective == pytest.approx(whole.objective, rel=1e-8)
+    for day in range(1, 9):  # Dakar loads no diesel: a warm re-solve, no pricing rounds
+        engine.set_col_bounds(f"supply_dakar_diesel_d{day}", upper=0.0)
+    rounds = engine.pricing_rounds
+    cut = engine.solve()
+    assert engine.pricing_rounds == rounds and cut.objective >= first.objective

@@ -137,7 +137,8 @@ class DaysOfCoverEvaluator(Evaluator):
         )
         catalogue = element_catalogue(applied, target, elements)
         emap = map_timeline_elements(inputs, lp, catalogue)
-        engine = timeline_engine(lp, emap, threads=threads)
+        # held routes speed up the baseline solve; the cuts then re-solve the whole LP warm
+        engine = timeline_engine(lp, emap, threads=threads, hold_after_first=False)
         return cls(inputs.network, target, engine, catalogue, inputs)
 
     def read(self, x: np.ndarray | None, objective: float) -> dict[str, float]:  # noqa: ARG002

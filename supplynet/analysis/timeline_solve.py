@@ -128,6 +128,7 @@ def timeline_engine(
     time_limit_s: float | None = None,
     first_pass: bool = True,
     held_routes: bool = True,
+    hold_after_first: bool = True,
 ) -> Engine:
     """An :class:`~supplynet.engine.Engine` on a multi-day LP, with the passes above.
 
@@ -147,6 +148,9 @@ def timeline_engine(
     held_routes : bool
         Hold the dispatch off near-cheapest routes at zero until priced (step 0,
         :mod:`~supplynet.analysis.timeline_pricing`).
+    hold_after_first : bool
+        ``False`` brings every held column back after the first optimal solve (for an
+        analysis that re-solves warm after many changes).
 
     Examples
     --------
@@ -170,6 +174,7 @@ def timeline_engine(
         first_pass=_hold_free_pass if first_pass else None,
         lazy_cols=route_columns(layout) if held_routes else None,
         pricer=price_held_columns if held_routes else None,
+        hold_after_first=hold_after_first,
     )
     engine.h.setOptionValue("simplex_dual_edge_weight_strategy", DUAL_EDGE_WEIGHTS)
     return engine
