@@ -233,16 +233,8 @@ def _with_whole_horizon(
 ) -> np.ndarray:
     """The columns, and with a dispatch column every day's dispatch of that arc and
     product (:data:`WHOLE_HORIZON_AFTER`)."""
-    block = layout.dispatch
-    mine = cols[(cols >= block.start) & (cols < block.stop)]
-    if not len(mine):
-        return cols
     d = layout.data
-    width = len(d.arc_ids) * len(d.products)
-    pairs = np.unique((mine - block.start) % width)
-    series = block.start + (np.arange(d.days)[:, None] * width + pairs[None, :]).ravel()
-    series = series[is_held[series]]
-    return np.union1d(cols, series).astype(np.int64)
+    return _whole_series(layout.dispatch, len(d.arc_ids) * len(d.products), d.days, cols, is_held)
 
 
 def _with_whole_stock_chains(
@@ -251,16 +243,22 @@ def _with_whole_stock_chains(
     """The columns, and with a stock column every day's stock of that node and product:
     a stock held back on one day is held back on the days before (its dual there is left
     open by the solver), and bringing those back one day a round takes a round a day."""
-    hold = layout.hold
-    mine = cols[(cols >= hold.start) & (cols < hold.stop)]
+    d = layout.data
+    return _whole_series(layout.hold, len(d.hold_node) * len(d.products), d.days, cols, is_held)
+
+
+def _whole_series(
+    block: slice, width: int, days: int, cols: np.ndarray, is_held: np.ndarray
+) -> np.ndarray:
+    """``cols`` and, for those in a (day, element x product) block, the held columns of
+    the same element and product on every day."""
+    mine = cols[(cols >= block.start) & (cols < block.stop)]
     if not len(mine):
         return cols
-    d = layout.data
-    width = len(d.hold_node) * len(d.products)
-    pairs = np.unique((mine - hold.start) % width)
-    chain = hold.start + (np.arange(d.days)[:, None] * width + pairs[None, :]).ravel()
-    chain = chain[is_held[chain]]
-    return np.union1d(cols, chain).astype(np.int64)
+    pairs = np.unique((mine - block.start) % width)
+    series = block.start + (np.arange(days)[:, None] * width + pairs[None, :]).ravel()
+    series = series[is_held[series]]
+    return np.union1d(cols, series).astype(np.int64)
 
 
 def _with_onward_routes(
