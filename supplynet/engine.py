@@ -177,7 +177,6 @@ class Engine:
         self._coeffs: dict[tuple[int, int], tuple[float, float]] = {}
         self._serial = 0
         self._values_cache: tuple[int, np.ndarray, np.ndarray] | None = None
-        self._first = True
         self._cold = True
         self._first_pass = first_pass
         self._checkpoint: tuple[Any, int, np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -485,7 +484,7 @@ class Engine:
                 self._release(self.held_columns())  # optimal already: a warm check
                 self.h.run()
                 self._add_violated_rows()
-        self._first = self._cold = False
+        self._cold = False
         elapsed = time.perf_counter() - start
         self.solves += 1
         self._serial += 1

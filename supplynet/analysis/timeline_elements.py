@@ -46,7 +46,12 @@ from supplynet.analysis.sections import build_section
 from supplynet.analysis.timeline_inputs import TimelineInputs
 from supplynet.formulations.arrays import LinearProgram
 from supplynet.formulations.elements import Element, ElementMap
-from supplynet.formulations.multiperiod import MultiPeriodLayout, arrival_days, safe_name
+from supplynet.formulations.multiperiod import (
+    MultiPeriodLayout,
+    arrival_days,
+    balance_start,
+    safe_name,
+)
 
 __all__ = ["map_timeline_elements"]
 
@@ -64,8 +69,7 @@ class _Blocks:
         self.N, self.E, self.P = d.days, len(d.arc_ids), len(d.products)
         self.V, self.S, self.C = len(d.node_ids), len(d.source_node), len(d.limit_node)
         names = lp.row_index
-        node0, prod0 = safe_name(d.node_ids[0]), safe_name(d.products[0])
-        self.balance0 = names[f"balance_{node0}_{prod0}_d1"]
+        self.balance0 = balance_start(lp)
         self.arccap0 = names.get(f"arccap_{safe_name(d.arc_ids[0])}_d1") if self.E else None
         self.nodecap0 = (
             names.get(f"nodecap_{safe_name(d.node_ids[d.limit_node[0]])}_d1") if self.C else None

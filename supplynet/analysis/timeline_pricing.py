@@ -46,7 +46,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from supplynet.formulations.multiperiod import MultiPeriodLayout
+from supplynet.formulations.arrays import LinearProgram
+from supplynet.formulations.multiperiod import MultiPeriodLayout, balance_start
 
 if TYPE_CHECKING:
     from supplynet.engine import Engine
@@ -218,9 +219,9 @@ def price_held_columns(engine: Engine) -> np.ndarray:
     fixed = np.zeros(lp.num_cols, dtype=bool)
     fixed[held[up <= lo]] = True
     y, best = _fill_empty_rows(lp, layout, A, c, y, is_held, fixed)
-    cols = A[:, movable]
-    reduced = c[movable] - cols.T @ y
-    scale = np.abs(c[movable]) + abs(cols).T @ np.abs(y)
+    entries = A[:, movable]
+    reduced = c[movable] - entries.T @ y
+    scale = np.abs(c[movable]) + abs(entries).T @ np.abs(y)
     priced = movable[reduced < -PRICE_TOL * np.maximum(scale, 1.0)]
     cols = _with_whole_stock_chains(layout, _with_onward_routes(A, priced, best, is_held), is_held)
     if engine.pricing_rounds >= WHOLE_HORIZON_AFTER:
@@ -283,7 +284,7 @@ def _with_onward_routes(
 
 
 def _fill_empty_rows(
-    lp: object,
+    lp: LinearProgram,
     layout: MultiPeriodLayout,
     A: sp.csc_matrix,
     c: np.ndarray,
@@ -297,7 +298,7 @@ def _fill_empty_rows(
     d = layout.data
     N, V, P = d.days, len(d.node_ids), len(d.products)
     n_balance = N * V * P
-    balance0 = _balance_start(lp)
+    balance0 = balance_start(lp)
     rows = A[balance0 : balance0 + n_balance].tocsr()
     active = ~(is_held | fixed)
     live_entries = abs(rows) @ active.astype(float)  # columns in the model, per row
@@ -320,13 +321,12 @@ def _fill_empty_rows(
     r_rows, r_cols, r_coef, day = r_rows[order], r_cols[order], r_coef[order], day[order]
     bounds = np.searchsorted(-day, np.arange(-(N - 1), 1), side="left")
     bounds = np.append(bounds, len(day))
-    csc = A.tocsc()
     for k in range(N):
         lo_i, hi_i = bounds[k], bounds[k + 1]
         if lo_i == hi_i:
             continue
         j, r, a = r_cols[lo_i:hi_i], r_rows[lo_i:hi_i], r_coef[lo_i:hi_i]
-        block = csc[:, j].T.tocsr()  # (cols of this day) x rows
+        block = A[:, j].T.tocsr()  # (cols of this day) x rows
         uniq, pos = np.unique(r, return_inverse=True)
         for _ in range(V + 1):  # same-day arrivals: to the fixed point
             others = block @ y - a * y[r]
@@ -342,11 +342,3 @@ def _fill_empty_rows(
         first[1:] = pos[top][1:] != pos[top][:-1]
         best[uniq[pos[top][first]]] = j[top][first]
     return y, best
-
-
-def _balance_start(lp: object) -> int:
-    names = lp.row_names  # type: ignore[attr-defined]
-    for i, name in enumerate(names):
-        if name.startswith("balance_"):
-            return i
-    return 0

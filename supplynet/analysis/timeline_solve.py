@@ -45,7 +45,7 @@ from supplynet.engine import Engine
 from supplynet.errors import ScenarioError
 from supplynet.formulations.arrays import LinearProgram
 from supplynet.formulations.elements import ElementMap
-from supplynet.formulations.multiperiod import MultiPeriodLayout, safe_name
+from supplynet.formulations.multiperiod import MultiPeriodLayout, balance_start, safe_name
 from supplynet.scenario import Scenario
 from supplynet.settings import default_solver
 from supplynet.solvers import ArraySolution, Status, solve_arrays
@@ -261,8 +261,7 @@ def _hold_free_pass(engine: Engine) -> None:
     d = layout.data
     P = len(d.products)
     # day-1 balance rows of the holding nodes carry "- initial stock" on their right side
-    first = lp.row_index[f"balance_{safe_name(d.node_ids[0])}_{safe_name(d.products[0])}_d1"]
-    day1 = first + (d.hold_node[:, None] * P + np.arange(P)[None, :]).ravel()
+    day1 = balance_start(lp) + (d.hold_node[:, None] * P + np.arange(P)[None, :]).ravel()
     initial = d.hold_initial_m3.ravel()
     keep = np.array(
         [i for i, n in enumerate(lp.row_names) if n.startswith("keep_")], dtype=np.int64

@@ -37,6 +37,7 @@ __all__ = [
     "MultiPeriodData",
     "MultiPeriodLayout",
     "arrival_days",
+    "balance_start",
     "build_multiperiod",
     "safe_name",
     "scatter_add",
@@ -252,6 +253,23 @@ def build_multiperiod(d: MultiPeriodData) -> LinearProgram:
         row_names=rows,
         meta={"layout": layout},
     )
+
+
+def balance_start(lp: LinearProgram) -> int:
+    """Position of the first balance row (day 1, first node, first product) of a multi-day
+    LP; the balance rows follow by day, node and product.
+
+    Examples
+    --------
+    >>> import supplynet as sn
+    >>> from supplynet.analysis.simulate import build_timeline_lp
+    >>> balance_start(build_timeline_lp(sn.load_network(), None, 2)[0])
+    0
+    """
+    layout = lp.meta["layout"]
+    assert isinstance(layout, MultiPeriodLayout)
+    d = layout.data
+    return lp.row_index[f"balance_{safe_name(d.node_ids[0])}_{safe_name(d.products[0])}_d1"]
 
 
 def _day_names(prefix: str, idents: list[str], days: int) -> list[str]:
