@@ -135,7 +135,6 @@ def main() -> None:
     # warm-up: the first call of a process pays one-off costs (lazy imports, HiGHS's
     # first model) that (b), measured after it, would not; both sides start warm
     sn.simulate_supply(net, sc, 3)
-    solve_timeline_lp(build_timeline_lp(net, sc, 3)[0])
     rows = []
     for days in (int(d) for d in args.days.split(",") if d):
         for single in (True, False):
