@@ -157,7 +157,9 @@ def test_days_runs_simulate_supply(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     a warning, its steady-state figures stand."""
     calls: list[tuple[str, int]] = []
 
-    def simulate_supply(net: sn.Network, scenario: sn.Scenario, *, days: int) -> TimelineDouble:
+    def simulate_supply(
+        net: sn.Network, scenario: sn.Scenario, *, days: int, parallel: bool | None = None
+    ) -> TimelineDouble:
         calls.append((scenario.name, days))
         if scenario.name == "sanctions_2022":
             raise sn.ScenarioError("multi-day input missing for this test")
@@ -185,7 +187,15 @@ def test_multi_day_runs_side_by_side_match_one_after_another(monkeypatch) -> Non
     def progress(done: int, total: int, label: str) -> None:
         seen.append(label)
 
-    threaded = runs_module.collect_runs(items, net, simulate=simulate_supply, days=4)
+    parallel: list[object] = []
+
+    def recording(*args, **kwargs):
+        parallel.append(kwargs.get("parallel"))
+        return simulate_supply(*args, **kwargs)
+
+    monkeypatch.setattr(runs_module.os, "cpu_count", lambda: 2)
+    threaded = runs_module.collect_runs(items, net, simulate=recording, days=4)
+    assert parallel == [False, False, False]  # side by side: one core each
     monkeypatch.setattr(runs_module, "SIMULATE_THREADS", 1)
     serial = runs_module.collect_runs(
         items, net, simulate=simulate_supply, days=4, progress=progress

@@ -12,6 +12,7 @@ import random
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import random_network
 from multiday_fixtures import EXACT_DAYS, chain_network, write_tables
@@ -219,6 +220,45 @@ def test_simulate_supply_solves_an_unchanged_network_cold(
     lp, _ = build_timeline_lp(net, path, 6)  # either way: the optimum of the whole LP
     other = solve_timeline_lp(lp, two_pass=not two_pass)
     assert tl.objective == pytest.approx(other.objective, rel=1e-8)
+
+
+@pytest.mark.parametrize(("scenario", "days"), [("blockade_2025", 25), ("escorted_convoys", 30)])
+def test_parallel_simplex_takes_the_serial_pivots(net, scenario: str, days: int) -> None:
+    """HiGHS's parallel dual simplex (SIP) reaches the very same solution, not another
+    optimum of the same value: every table is equal."""
+    path = f"examples/scenarios/{scenario}.toml"
+    serial = sn.simulate_supply(net, path, days, parallel=False)
+    parallel = sn.simulate_supply(net, path, days, parallel=True)
+    assert serial.ok and parallel.ok
+    assert parallel.objective == serial.objective
+    for table in ("daily", "nodes", "corridors", "balance"):
+        pd.testing.assert_frame_equal(getattr(parallel, table), getattr(serial, table))
+
+
+def test_parallel_simplex_only_on_large_models(net, monkeypatch) -> None:
+    from supplynet.analysis import simulate as simulate_module
+    from supplynet.analysis import timeline_solve
+
+    small, _ = build_timeline_lp(net, None, 5)
+    assert small.num_cols < timeline_solve.PARALLEL_MIN_COLUMNS
+    assert not timeline_solve.uses_parallel(small)
+    monkeypatch.setattr(timeline_solve, "PARALLEL_MIN_COLUMNS", small.num_cols)
+    monkeypatch.setattr(timeline_solve.os, "cpu_count", lambda: 2)
+    assert timeline_solve.uses_parallel(small)
+    monkeypatch.setattr(timeline_solve.os, "cpu_count", lambda: 1)
+    assert not timeline_solve.uses_parallel(small)  # one core: nothing to share
+    seen: list[bool] = []
+    real = simulate_module.solve_timeline_lp
+
+    def spy(lp, solver=None, **kw):
+        seen.append(kw["parallel"])
+        return real(lp, solver, **kw)
+
+    monkeypatch.setattr(simulate_module, "solve_timeline_lp", spy)
+    monkeypatch.setattr(timeline_solve.os, "cpu_count", lambda: 2)
+    sn.simulate_supply(net, None, 5)
+    sn.simulate_supply(net, None, 5, parallel=False)
+    assert seen == [True, False]
 
 
 def test_changes_nothing_is_only_labels() -> None:

@@ -279,13 +279,15 @@ def _run_one(
     payload: tuple[Any, ...], parameter: str, direction: str, factor: float
 ) -> dict[str, Any]:
     """One run (a module-level function, so that worker processes can call it)."""
-    net, sc, tables, days, focus, solver = payload
+    net, sc, tables, days, focus, solver, parallel = payload
     start = time.perf_counter()
     if parameter == "base":
         variant_net, variant, value = net, sc, math.nan
     else:
         variant_net, variant, value = _variant(net, sc, tables, parameter, factor)
-    timeline = simulate_supply(variant_net, variant, days, tables=tables, solver=solver)
+    timeline = simulate_supply(
+        variant_net, variant, days, tables=tables, solver=solver, parallel=parallel
+    )
     return {
         "parameter": parameter,
         "direction": direction,
@@ -382,7 +384,9 @@ def sensitivity(
     jobs: list[tuple[Any, ...]] = [("base", "base", 1.0)]
     for name in chosen:
         jobs += [(name, "low", 1.0 - step), (name, "high", 1.0 + step)]
-    payload = (net, run, tables, horizon, target, solver)
+    # runs side by side in worker processes keep to one core each
+    parallel = None if workers <= 1 else False
+    payload = (net, run, tables, horizon, target, solver, parallel)
     executor = make_executor(workers)
     labels = [f"{p} {d}" for p, d, _ in jobs]
 

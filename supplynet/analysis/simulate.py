@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from supplynet.analysis.timeline_inputs import TimelineInputs, prepare_timeline
-from supplynet.analysis.timeline_solve import solve_timeline_lp, uses_passes
+from supplynet.analysis.timeline_solve import solve_timeline_lp, uses_parallel, uses_passes
 from supplynet.analysis.timeline_tables import SolutionTables
 from supplynet.demand import DemandTables, load_demand_tables
 from supplynet.formulations.arrays import LinearProgram
@@ -90,6 +90,7 @@ def simulate_supply(
     lead_times: str = "rounded",
     solver: str | None = None,
     time_limit_s: float | None = None,
+    parallel: bool | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SupplyTimeline:
     """Simulate fuel supply day by day: dispatch, arrivals, stocks, who is served.
@@ -121,6 +122,13 @@ def simulate_supply(
         HiGHS in-process (default) or CBC through PuLP.
     time_limit_s : float, optional
         Solver time limit; a run that hits it has status ``not_solved``.
+    parallel : bool, optional
+        HiGHS's parallel dual simplex, which reaches the same solution by the same pivots
+        and shares each pivot's work among the cores
+        (:mod:`~supplynet.analysis.timeline_solve`, step 5). Default: on for a large model
+        (about 86 days and more with all products) on two cores or more
+        (:func:`~supplynet.analysis.timeline_solve.uses_parallel`). Pass ``False`` when
+        several runs solve side by side in threads, so each keeps to one core.
     progress : callable, optional
         Called with each stage's name (:data:`STAGES`) as it starts.
 
@@ -159,7 +167,11 @@ def simulate_supply(
     lp = build_multiperiod(inputs.data)
     solving = stage("solving")
     solution = solve_timeline_lp(
-        lp, solver, time_limit_s=time_limit_s, two_pass=uses_passes(scenario, horizon)
+        lp,
+        solver,
+        time_limit_s=time_limit_s,
+        two_pass=uses_passes(scenario, horizon),
+        parallel=uses_parallel(lp) if parallel is None else parallel,
     )
     reading = stage("reading")
     layout = lp.meta["layout"]

@@ -13,6 +13,7 @@ scenario's JSON when it was built in Python), so a report can be traced and repr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
@@ -56,7 +57,8 @@ SIMULATE_THREADS = 2
 
 #: (steps done, steps in all, what is being done)
 Progress = Callable[[int, int, str], None]
-#: (network, scenario, days) -> a SupplyTimeline
+#: ``simulate(network, scenario, days=N[, parallel=False])`` -> a SupplyTimeline, as
+#: :func:`supplynet.simulate_supply` (runs side by side pass ``parallel=False``)
 Simulate = Callable[..., Any]
 
 _NO_CHANGE = Scenario(name=BASELINE).model_dump(exclude={"name", "description"})
@@ -370,8 +372,10 @@ def _simulate_all(
             _simulate(run, net, simulate, days)
             step(f"{days}-day run of {run.name}")
         return
+    # side by side, each run keeps to one core (no parallel simplex within a run)
+    one_core = functools.partial(simulate, parallel=False)
     with ThreadPoolExecutor(workers, thread_name_prefix="supplynet-simulate") as pool:
-        futures = {pool.submit(_simulate, run, net, simulate, days): run for run in runs}
+        futures = {pool.submit(_simulate, run, net, one_core, days): run for run in runs}
         for future in as_completed(futures):
             future.result()
             step(f"{days}-day run of {futures[future].name}")

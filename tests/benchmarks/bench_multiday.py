@@ -7,8 +7,8 @@ Not part of ``pytest``. Measures, side by side in one run:
     it, reading the solution and building the result tables, apart;
 (b) the floor: the same LP (identical arrays) handed straight to highspy and solved the
     same way (``solve_timeline_lp``: held routes priced back, lazy road rows, the first
-    pass where ``uses_passes`` says), and, for comparison, the whole LP as one cold HiGHS
-    run;
+    pass where ``uses_passes`` says, the parallel dual simplex where ``uses_parallel``
+    says), and, for comparison, the whole LP as one cold (serial) HiGHS run;
     plus the time PuLP takes to build the same model (``LinearProgram.to_pulp``), the
     interface users see and the path to CBC, for comparison;
 (c) how the cost grows: 90, 180 and 365 days on the default network, and a 2,000-node
@@ -40,7 +40,7 @@ from conftest import random_network
 
 import supplynet as sn
 from supplynet.analysis.simulate import build_timeline_lp
-from supplynet.analysis.timeline_solve import solve_timeline_lp, uses_passes
+from supplynet.analysis.timeline_solve import solve_timeline_lp, uses_parallel, uses_passes
 
 SCENARIO = "examples/scenarios/six_week_cut.toml"
 
@@ -80,8 +80,11 @@ def measure(
     total, tl = _median(whole, repeat)
     assert tl.ok, tl.status
     lp, _ = build_timeline_lp(net, sc, days, single_product=single)
-    two_pass = uses_passes(sc, days)  # the strategy simulate_supply picks
-    floor, sol = _median(lambda: solve_timeline_lp(lp, two_pass=two_pass), repeat)
+    two_pass = uses_passes(sc, days)  # the strategies simulate_supply picks
+    parallel = uses_parallel(lp)
+    floor, sol = _median(
+        lambda: solve_timeline_lp(lp, two_pass=two_pass, parallel=parallel), repeat
+    )
     assert sol.status is sn.Status.OPTIMAL
     row: dict[str, Any] = {
         "case": label,
@@ -96,6 +99,7 @@ def measure(
         "a_total_s": total,
         "b_floor_s": floor,
         "ratio_a_b": total / floor,
+        "parallel": parallel,
     }
     if cold:
         row["whole_lp_s"], _ = _median(
