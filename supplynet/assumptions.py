@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from supplynet.errors import DataError, closest
 from supplynet.paths import data_path
+from supplynet.text_tables import read_text_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Assumptions", "load_assumptions"]
 
@@ -59,6 +62,8 @@ class Assumptions:
     @property
     def table(self) -> pd.DataFrame:
         """The assumptions as a DataFrame indexed by key."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "value": pd.Series(self.values, dtype=object),
@@ -72,22 +77,22 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
     """Read an assumptions table (``key,value,unit,source,note``); default: the embedded one."""
     path = data_path("assumptions.csv") if path is None else Path(path)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = read_text_csv(path)
     except FileNotFoundError:
         raise DataError(f"{path}: assumptions file not found") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read assumptions table: {exc}") from None
-    missing = {"key", "value"} - set(df.columns)
+    except DataError as exc:
+        raise DataError(
+            str(exc).replace("cannot read CSV", "cannot read assumptions table")
+        ) from None
+    missing = {"key", "value"} - set(table.columns)
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-    dupes = df["key"][df["key"].duplicated()].tolist()
+    keys = [row["key"] for row in table.rows]
+    dupes = [k for i, k in enumerate(keys) if k in keys[:i]]
     if dupes:
         raise DataError(f"{path}: duplicate key(s) {', '.join(dupes)}")
-    for col in ("unit", "source"):
-        if col not in df.columns:
-            df[col] = ""
     return Assumptions(
-        values=dict(zip(df["key"], df["value"], strict=True)),
-        units=dict(zip(df["key"], df["unit"], strict=True)),
-        sources=dict(zip(df["key"], df["source"], strict=True)),
+        values={row["key"]: row["value"] for row in table.rows},
+        units={row["key"]: row.get("unit", "") for row in table.rows},
+        sources={row["key"]: row.get("source", "") for row in table.rows},
     )

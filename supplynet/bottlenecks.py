@@ -13,12 +13,16 @@ elements are of three types, following the node-splitting used by the LP:
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-import pandas as pd
 
-__all__ = ["saturated_cut"]
+from supplynet.records import Records
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["saturated_cut", "saturated_cut_records"]
 
 _EPS = 1e-6
 _SOURCE = ("__source__",)
@@ -31,6 +35,18 @@ def saturated_cut(
     *,
     tol: float = _EPS,
 ) -> pd.DataFrame:
+    """Return the saturated minimum cut of a maximum flow on ``G`` (a DataFrame of
+    :func:`saturated_cut_records`)."""
+    return saturated_cut_records(G, edge_flow, supply_used, tol=tol).frame()
+
+
+def saturated_cut_records(
+    G: nx.MultiDiGraph,
+    edge_flow: dict[str, float],
+    supply_used: dict[Any, float],
+    *,
+    tol: float = _EPS,
+) -> Records:
     """Return the saturated minimum cut of a maximum flow on ``G``.
 
     Parameters
@@ -46,9 +62,10 @@ def saturated_cut(
 
     Returns
     -------
-    DataFrame
-        Indexed by ``element`` (arc or node id); columns ``type, name, capacity_m3_day,
-        flow_m3_day, corridors`` (for a node, the corridors of its roads). Cut
+    Records
+        Indexed by ``element`` (arc or node id), largest capacity first; columns ``type,
+        name, capacity_m3_day, flow_m3_day, corridors`` (for a node, the corridors of its
+        roads). Cut
         elements of capacity 0 (blocked roads and posts) are left out: they carry nothing
         and add nothing to the cut's capacity, which still equals the flow value.
     """
@@ -90,7 +107,7 @@ def saturated_cut(
                 seen.add(nxt)
                 queue.append(nxt)
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for a, b, kind, ident, cap, flow in elements:
         if a in seen and b not in seen and cap > 0:
             if kind == "edge":
@@ -117,7 +134,6 @@ def saturated_cut(
                     "corridors": corridors,
                 }
             )
-    columns = ["element", "type", "name", "capacity_m3_day", "flow_m3_day", "corridors"]
-    df = pd.DataFrame(rows, columns=columns)
-    df = df.sort_values(["capacity_m3_day", "element"], ascending=[False, True])
-    return df.set_index("element")
+    columns = ("element", "type", "name", "capacity_m3_day", "flow_m3_day", "corridors")
+    rows.sort(key=lambda r: (-r["capacity_m3_day"], r["element"]))
+    return Records(columns, rows, index="element")

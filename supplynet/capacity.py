@@ -24,12 +24,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from supplynet.assumptions import load_assumptions
 from supplynet.errors import DataError, closest
 from supplynet.paths import data_path
+from supplynet.text_tables import read_text_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CapacityTable", "RoadCapacity", "load_capacity_table", "normalise_surface"]
 
@@ -60,7 +63,7 @@ def normalise_surface(surface: object) -> str:
     >>> normalise_surface("asphalt"), normalise_surface("laterite"), normalise_surface(None)
     ('paved', 'unpaved', 'paved')
     """
-    if surface is None or (isinstance(surface, float) and pd.isna(surface)) or surface == "":
+    if surface is None or (isinstance(surface, float) and math.isnan(surface)) or surface == "":
         return "paved"
     value = str(surface).split(";")[0].strip().lower()
     return "paved" if value in _PAVED else "unpaved"
@@ -180,6 +183,8 @@ class CapacityTable:
     @property
     def table(self) -> pd.DataFrame:
         """The table as a DataFrame with a ``capacity_m3_day`` column."""
+        import pandas as pd
+
         df = pd.DataFrame(
             [(h, s, t, v) for (h, s), (t, v) in self.rows.items()],
             columns=["highway", "surface", "tanker_trucks_day", "speed_kmh"],
@@ -264,22 +269,24 @@ def load_capacity_table(
         )
     csv = Path(path) if path is not None else data_path("road_capacity.csv")
     try:
-        df = pd.read_csv(csv, dtype={"highway": str, "surface": str})
+        table = read_text_csv(csv)
     except FileNotFoundError:
         raise DataError(f"{csv}: road capacity table not found") from None
-    except pd.errors.EmptyDataError:
+    except DataError as exc:
+        if "No columns to parse" in str(exc):
+            raise DataError(
+                f"{csv}: road capacity table is empty; expected a CSV with columns "
+                "highway, surface, tanker_trucks_day, speed_kmh"
+            ) from None
         raise DataError(
-            f"{csv}: road capacity table is empty; expected a CSV with columns "
-            "highway, surface, tanker_trucks_day, speed_kmh"
+            str(exc).replace("cannot read CSV", "cannot read road capacity table")
         ) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, IsADirectoryError) as exc:
-        raise DataError(f"{csv}: cannot read road capacity table: {exc}") from None
     need = {"highway", "surface", "tanker_trucks_day", "speed_kmh"}
-    if missing := need - set(df.columns):
+    if missing := need - set(table.columns):
         raise DataError(f"{csv}: missing column(s) {', '.join(sorted(missing))}")
     rows: dict[tuple[str, str], tuple[float, float]] = {}
-    records = zip(
-        df["highway"], df["surface"], df["tanker_trucks_day"], df["speed_kmh"], strict=True
+    records = (
+        (r["highway"], r["surface"], r["tanker_trucks_day"], r["speed_kmh"]) for r in table.rows
     )
     for line, (highway, surface, trucks_text, speed_text) in enumerate(records, start=2):
         try:
@@ -309,16 +316,18 @@ def load_condition_table(
     """
     csv = Path(path) if path is not None else data_path("road_condition.csv")
     try:
-        df = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        table = read_text_csv(csv)
     except FileNotFoundError:
         raise DataError(f"{csv}: road condition table not found") from None
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{csv}: cannot read road condition table: {exc}") from None
+    except DataError as exc:
+        raise DataError(
+            str(exc).replace("cannot read CSV", "cannot read road condition table")
+        ) from None
     need = {"tag", "value", "capacity_factor", "speed_factor"}
-    if missing := need - set(df.columns):
+    if missing := need - set(table.columns):
         raise DataError(f"{csv}: missing column(s) {', '.join(sorted(missing))}")
     out: dict[tuple[str, str], tuple[float, float]] = {}
-    records = zip(df["tag"], df["value"], df["capacity_factor"], df["speed_factor"], strict=True)
+    records = ((r["tag"], r["value"], r["capacity_factor"], r["speed_factor"]) for r in table.rows)
     for line, (tag, value, cap_text, speed_text) in enumerate(records, start=2):
         try:
             cap_f, speed_f = float(cap_text), float(speed_text)

@@ -9,6 +9,7 @@ unset.
 
 Examples
 --------
+>>> import pandas as pd
 >>> kind, column = encode_column("checked", [True, None, False])
 >>> kind, column
 ('bool', ['true', None, 'false'])
@@ -22,13 +23,19 @@ import json
 import logging
 import numbers
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-import pandas as pd
 
 from supplynet.errors import DataError
 from supplynet.schema import REVERSE_SUFFIX, is_blank
+from supplynet.text_tables import TextTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: a table read from a file: a DataFrame or a TextTable
+Table = TypeVar("Table", "pd.DataFrame", TextTable)
 
 __all__ = ["KINDS", "decode_columns", "encode_column", "floats", "jsonable", "kind_of"]
 
@@ -49,6 +56,8 @@ def jsonable(key: str, value: Any) -> Any:
 
 def floats(values: Iterable[Any]) -> pd.Series:
     """A float64 column, NaN where a value is blank."""
+    import pandas as pd
+
     return pd.Series([np.nan if is_blank(v) else float(v) for v in values], dtype="float64")
 
 
@@ -68,6 +77,8 @@ def kind_of(values: list[Any]) -> str:
 
 def encode_column(col: str, values: list[Any], kind: str | None = None) -> tuple[str, Any]:
     """An extra column's kind and its values as a float, nullable int or text column."""
+    import pandas as pd
+
     kind = kind or kind_of(values)
     if kind == "float":
         return kind, floats(values)
@@ -87,25 +98,44 @@ def encode_column(col: str, values: list[Any], kind: str | None = None) -> tuple
     return kind, [None if is_blank(v) else str(v) for v in values]
 
 
-def decode_columns(table: pd.DataFrame, kinds: Mapping[str, str], what: str) -> pd.DataFrame:
+def decode_columns(table: Table, kinds: Mapping[str, str], what: str) -> Table:
     """Give the extra columns of a table read from a file their recorded kinds back.
+
+    ``table`` is a DataFrame or a :class:`~supplynet.text_tables.TextTable` (the result
+    is of the same type).
 
     Raises
     ------
     DataError
         An unknown kind, or a cell that does not read as its kind, naming ``what``.
     """
-    table = table.copy()
     for col, kind in kinds.items():
         if kind not in KINDS:
             raise DataError(f"{what}: column {col!r} has unknown type {kind!r}; one of {KINDS}")
-        for name in (col, col + REVERSE_SUFFIX):
-            if name in table.columns:
-                table[name] = pd.Series(
-                    [_decode(v, kind, f"{what}: column {name!r}") for v in table[name]],
-                    index=table.index,
-                    dtype=object,
-                )
+    decoded = {
+        name: kind
+        for col, kind in kinds.items()
+        for name in (col, col + REVERSE_SUFFIX)
+        if name in table.columns
+    }
+    if isinstance(table, TextTable):
+        rows = [
+            {
+                k: _decode(v, decoded[k], f"{what}: column {k!r}") if k in decoded else v
+                for k, v in row.items()
+            }
+            for row in table.rows
+        ]
+        return TextTable(table.columns, rows)
+    import pandas as pd
+
+    table = table.copy()
+    for name, kind in decoded.items():
+        table[name] = pd.Series(
+            [_decode(v, kind, f"{what}: column {name!r}") for v in table[name]],
+            index=table.index,
+            dtype=object,
+        )
     return table
 
 

@@ -33,9 +33,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from supplynet.assumptions import load_assumptions
 from supplynet.atomic import atomic_file, check_output_path, write_files
@@ -43,6 +41,10 @@ from supplynet.columns import decode_columns
 from supplynet.errors import DataError
 from supplynet.schema import GRAPH_ASSUMPTIONS, check_columns
 from supplynet.tables import NetworkTables
+from supplynet.text_tables import TextTable, read_text_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "FORMAT_VERSION",
@@ -90,6 +92,8 @@ def _read_document(text: str, what: str) -> dict[str, Any]:
 
 
 def _assumption_rows(tables: NetworkTables) -> pd.DataFrame:
+    import pandas as pd
+
     values = tables.assumptions or {}
     rows = [
         {"key": k, "value": str(values[k]), "unit": "", "source": "saved with the network"}
@@ -98,6 +102,15 @@ def _assumption_rows(tables: NetworkTables) -> pd.DataFrame:
     ]
     rows.append({"key": "name", "value": tables.name or "", "unit": "", "source": "network name"})
     return pd.DataFrame(rows, columns=["key", "value", "unit", "source"])
+
+
+def _frame(table: pd.DataFrame | TextTable) -> pd.DataFrame:
+    """A table read from a folder (text cells) as a DataFrame, for writing it again."""
+    if isinstance(table, TextTable):
+        import pandas as pd
+
+        return pd.DataFrame(table.rows, columns=list(table.columns))
+    return table
 
 
 def _csv(table: pd.DataFrame) -> str:
@@ -124,13 +137,13 @@ def write_csv_folder(tables: NetworkTables, path: Path) -> None:
     """
     path = Path(path)
     check_output_path(path)
-    edges = tables.edges.copy()
+    edges = _frame(tables.edges).copy()
     edges["geometry"] = [_wkt(g) for g in edges["geometry"]]
     attribution = str(tables.graph.get("attribution", ""))
     write_files(
         path,
         {
-            "nodes.csv": _csv(tables.nodes),
+            "nodes.csv": _csv(_frame(tables.nodes)),
             "edges.csv": _csv(edges),
             "assumptions.csv": _csv(_assumption_rows(tables)),
             "network.json": _document(tables) + "\n",
@@ -145,22 +158,20 @@ def read_csv_folder(folder: Path) -> NetworkTables:
     ``assumptions.csv`` and ``network.json``.
 
     Every cell is read as text (numbers are parsed by the schema), so ids and codes such
-    as ``"007"`` stay as written.
+    as ``"007"`` stay as written; the standard library reads them
+    (:func:`~supplynet.text_tables.read_text_csv`), so loading a network does not import
+    pandas.
     """
     folder = Path(folder)
-    found: dict[str, pd.DataFrame] = {}
+    found: dict[str, TextTable] = {}
     for stem in ("nodes", "edges"):
         path = folder / f"{stem}.csv"
         try:
-            found[stem] = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+            found[stem] = read_text_csv(path)
         except FileNotFoundError:
             raise DataError(
                 f"{path}: file not found (a network folder needs nodes.csv and edges.csv)"
             ) from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise DataError(f"{path}: cannot read CSV: {exc}") from None
-        except OSError as exc:
-            raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
         check_columns(found[stem], stem[:-1], str(path))
     assumptions = None
     name = None
@@ -195,17 +206,19 @@ def read_csv_folder(folder: Path) -> NetworkTables:
 def write_geopackage(tables: NetworkTables, path: Path) -> None:
     """Write layers ``nodes`` (points), ``edges`` (lines), ``assumptions`` and ``network``."""
     import geopandas as gpd
+    import pandas as pd
     import pyogrio
 
     path = Path(path)
+    node_table, edge_table = _frame(tables.nodes), _frame(tables.edges)
     nodes = gpd.GeoDataFrame(
-        tables.nodes,
-        geometry=gpd.points_from_xy(tables.nodes["lon"], tables.nodes["lat"]),
+        node_table,
+        geometry=gpd.points_from_xy(node_table["lon"], node_table["lat"]),
         crs="EPSG:4326",
     )
     edges = gpd.GeoDataFrame(
-        tables.edges.drop(columns="geometry"),
-        geometry=list(tables.edges["geometry"]),
+        edge_table.drop(columns="geometry"),
+        geometry=list(edge_table["geometry"]),
         crs="EPSG:4326",
     )
     doc = pd.DataFrame({"json": [_document(tables)]})
@@ -222,6 +235,7 @@ def write_geopackage(tables: NetworkTables, path: Path) -> None:
 
 def read_geopackage(path: Path) -> NetworkTables:
     """Read a GeoPackage written by :func:`write_geopackage` (or by earlier versions)."""
+    import pandas as pd
     import pyogrio
 
     path = Path(path)

@@ -21,10 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-import pandas as pd
 
 from supplynet.capacity import CapacityTable
 from supplynet.errors import DataError, closest
@@ -42,6 +41,11 @@ from supplynet.schema import (
     resolve_graph_assumptions,
 )
 from supplynet.tables import NetworkTables, graph_from_tables, tables_from_graph
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from supplynet.text_tables import TextTable
 
 __all__ = [
     "EDGE_COLUMNS",
@@ -118,8 +122,8 @@ class Network:
     @classmethod
     def from_tables(
         cls,
-        nodes: pd.DataFrame,
-        edges: pd.DataFrame,
+        nodes: pd.DataFrame | TextTable,
+        edges: pd.DataFrame | TextTable,
         *,
         name: str = "network",
         assumptions: Mapping[str, Any] | None = None,
@@ -131,9 +135,9 @@ class Network:
 
         Parameters
         ----------
-        nodes : DataFrame
+        nodes : DataFrame or TextTable
             One row per node, with a ``node_id`` column (or index).
-        edges : DataFrame
+        edges : DataFrame or TextTable
             One row per road segment, with an ``edge_id`` column (or index);
             per-direction values in ``<column>_rev`` columns (:mod:`supplynet.schema`).
         name : str
@@ -235,6 +239,8 @@ class Network:
     @cached_property
     def nodes(self) -> pd.DataFrame:
         """Node table indexed by node id (columns :data:`NODE_COLUMNS`)."""
+        import pandas as pd
+
         rows = [
             {"node_id": n, **{c: d.get(c) for c in NODE_COLUMNS}}
             for n, d in self.graph.nodes(data=True)
@@ -247,12 +253,29 @@ class Network:
     @cached_property
     def edges(self) -> pd.DataFrame:
         """Arc table indexed by edge id (columns :data:`EDGE_COLUMNS`)."""
+        import pandas as pd
+
         rows = []
         for u, v, d in self.graph.edges(data=True):
             row = {c: d.get(c) for c in EDGE_COLUMNS}
             row.update(edge_id=d["edge_id"], u=u, v=v, corridors=";".join(d.get("corridors", ())))
             rows.append(row)
         return pd.DataFrame(rows, columns=["edge_id", *EDGE_COLUMNS]).set_index("edge_id")
+
+    @cached_property
+    def road_arcs(self) -> dict[str, list[str]]:
+        """Road id -> its arc ids (one per direction), in the order of :attr:`edges`.
+
+        Examples
+        --------
+        >>> import supplynet as sn
+        >>> sn.load_network().road_arcs["kayes_diema"]
+        ['kayes_diema', 'kayes_diema_rev']
+        """
+        out: dict[str, list[str]] = {}
+        for _, _, d in self.graph.edges(data=True):
+            out.setdefault(str(d.get("road_id", d["edge_id"])), []).append(d["edge_id"])
+        return out
 
     @cached_property
     def corridors(self) -> dict[str, list[str]]:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import pandas as pd
 
 from supplynet.engine import ElementMap, Engine
 from supplynet.formulations import build_least_cost_supply, build_max_throughput
@@ -33,6 +32,9 @@ from supplynet.results import LazyTables, SupplyResult, ThroughputResult
 from supplynet.scenario import Scenario
 from supplynet.settings import default_solver
 from supplynet.solvers import SOLVERS, Status, solve_arrays
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["least_cost_supply", "max_throughput", "open_session"]
 
@@ -182,6 +184,8 @@ def max_throughput(
     base = _result_fields(scenario, first.status, _label(session), first.solve_time_s, G)
     base["destination"] = target
     if first.status is not Status.OPTIMAL:
+        import pandas as pd
+
         return ThroughputResult(
             lazy=LazyTables(
                 edge_flows=pd.DataFrame(columns=EDGE_COLUMNS),
@@ -213,7 +217,9 @@ def max_throughput(
         applied, target, flows, supply_used, formulation.incidence, own_supply
     )
     result = ThroughputResult(
-        delivered_m3_day=delivered, lazy=LazyTables(tables.builders()), **base
+        delivered_m3_day=delivered,
+        lazy=LazyTables(tables.builders(), records=tables.records),
+        **base,
     )
     logger.info("max_throughput %s -> %s: %.1f m3/day", scenario.name, target, delivered)
     return result
@@ -263,6 +269,8 @@ def least_cost_supply(
     sol = session.solve()
     base = _result_fields(scenario, sol.status, _label(session), sol.solve_time_s, G)
     if sol.status is not Status.OPTIMAL:
+        import pandas as pd
+
         return SupplyResult(
             lazy=LazyTables(
                 edge_flows=pd.DataFrame(columns=EDGE_COLUMNS),
@@ -283,7 +291,7 @@ def least_cost_supply(
         cost=float(objective - penalty_cost),
         penalty_cost=float(penalty_cost),
         shortfall_total_m3_day=float(sum(unmet.values())),
-        lazy=LazyTables(tables.builders()),
+        lazy=LazyTables(tables.builders(), records=tables.records),
         **base,
     )
 

@@ -1,7 +1,9 @@
 """Tables of a flow solution: arcs, nodes, border posts, corridors, scenario changes, notes.
 
 The LPs are solved and read as arrays; these functions turn a solution (flows by arc id,
-supply used by node id) into the pandas tables the results show. They are called lazily,
+supply used by node id) into the tables the results show, as rows
+(:class:`~supplynet.records.Records`, made into pandas DataFrames when a result's table is
+read: printing a result and its notes needs no pandas). They are called lazily,
 the first time a result's table is asked for (:class:`ThroughputTables`,
 :class:`SupplyTables`), because building them costs more than solving the LP: an analysis
 that asks for one figure per scenario never pays for them.
@@ -10,14 +12,17 @@ that asks for one figure per scenario never pays for them.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-import pandas as pd
 
-from supplynet.bottlenecks import saturated_cut
+from supplynet.bottlenecks import saturated_cut_records
 from supplynet.formulations.common import Incidence
 from supplynet.network import Network, node_corridors
+from supplynet.records import Records
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = [
     "DELIVERED_COLUMNS",
@@ -59,6 +64,9 @@ NODE_COLUMNS = [
 class ThroughputTables:
     """The tables of a max-throughput solution, each built once, when first asked for.
 
+    Every table is built as :class:`~supplynet.records.Records` (:meth:`records`); the
+    DataFrames the result shows are made from them when read.
+
     Parameters
     ----------
     net : Network
@@ -92,37 +100,26 @@ class ThroughputTables:
             self._cache[name] = build()
         return self._cache[name]
 
-    def edge_flows(self) -> pd.DataFrame:
-        return self._once("edge_flows", lambda: edge_flows_table(self.net.graph, self.flows))
-
-    def node_flows(self) -> pd.DataFrame:
-        return self._once(
-            "node_flows",
-            lambda: node_flows_table(self.net.graph, self.incidence, self.flows, self.supply_used),
-        )
-
-    def bottlenecks(self) -> pd.DataFrame:
-        return self._once(
-            "bottlenecks", lambda: saturated_cut(self.net.graph, self.flows, self.supply_used)
-        )
-
-    def border_flows(self) -> pd.DataFrame:
-        return self._once(
-            "border_flows",
-            lambda: border_flows_table(self.net, self.flows, self.node_flows(), self.target),
-        )
-
-    def corridor_flows(self) -> pd.DataFrame:
-        return self._once(
-            "corridor_flows",
-            lambda: corridor_flows_table(self.net, self.flows, self.node_flows()),
-        )
-
-    def scenario_changes(self) -> pd.DataFrame:
-        return self._once(
-            "scenario_changes",
-            lambda: scenario_changes_table(self.net.graph, self.flows, self.node_flows()),
-        )
+    def records(self, name: str) -> Records:
+        """One table's rows (``edge_flows``, ``node_flows``, ``bottlenecks``,
+        ``border_flows``, ``corridor_flows``, ``scenario_changes``)."""
+        G = self.net.graph
+        build = {
+            "edge_flows": lambda: edge_flows_table(G, self.flows),
+            "node_flows": lambda: node_flows_table(G, self.incidence, self.flows, self.supply_used),
+            "bottlenecks": lambda: saturated_cut_records(G, self.flows, self.supply_used),
+            "border_flows": lambda: border_flows_table(
+                self.net, self.flows, self.records("node_flows"), self.target
+            ),
+            "corridor_flows": lambda: corridor_flows_table(
+                self.net, self.flows, self.records("node_flows")
+            ),
+            "scenario_changes": lambda: scenario_changes_table(
+                G, self.flows, self.records("node_flows")
+            ),
+        }[name]
+        records: Records = self._once(f"records:{name}", build)
+        return records
 
     def notes(self) -> tuple[str, ...]:
         return self._once(
@@ -130,28 +127,33 @@ class ThroughputTables:
             lambda: throughput_notes(
                 self.net.graph,
                 self.target,
-                self.node_flows(),
-                self.border_flows(),
-                self.scenario_changes(),
+                self.records("node_flows"),
+                self.records("border_flows"),
+                self.records("scenario_changes"),
                 self.own_supply,
             ),
         )
 
     def builders(self) -> dict[str, Any]:
-        """Table name -> the method that builds it (for :class:`~supplynet.results.LazyTables`)."""
-        return {
-            "edge_flows": self.edge_flows,
-            "node_flows": self.node_flows,
-            "bottlenecks": self.bottlenecks,
-            "border_flows": self.border_flows,
-            "corridor_flows": self.corridor_flows,
-            "scenario_changes": self.scenario_changes,
-            "notes": self.notes,
-        }
+        """Table name -> a function that builds it (for :class:`~supplynet.results.LazyTables`)."""
+
+        def frame(name: str) -> Any:
+            return lambda: self.records(name).frame()
+
+        names = (
+            "edge_flows",
+            "node_flows",
+            "bottlenecks",
+            "border_flows",
+            "corridor_flows",
+            "scenario_changes",
+        )
+        return {**{name: frame(name) for name in names}, "notes": self.notes}
 
 
 class SupplyTables:
-    """The tables of a least-cost solution, each built once, when first asked for."""
+    """The tables of a least-cost solution, each built once, when first asked for (as
+    :class:`~supplynet.records.Records`, DataFrames made from them when read)."""
 
     def __init__(
         self,
@@ -163,52 +165,52 @@ class SupplyTables:
     ) -> None:
         self.G, self.flows, self.supply_used, self.unmet = G, flows, supply_used, unmet
         self.incidence = incidence
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, Records] = {}
 
-    def edge_flows(self) -> pd.DataFrame:
-        if "edge_flows" not in self._cache:
-            self._cache["edge_flows"] = edge_flows_table(self.G, self.flows)
-        return self._cache["edge_flows"]
-
-    def node_flows(self) -> pd.DataFrame:
-        if "node_flows" not in self._cache:
-            self._cache["node_flows"] = node_flows_table(
-                self.G, self.incidence, self.flows, self.supply_used
-            )
-        return self._cache["node_flows"]
-
-    def delivered(self) -> pd.DataFrame:
-        if "delivered" not in self._cache:
-            rows = []
-            for n, u in self.unmet.items():
-                demand = float(self.G.nodes[n]["demand_m3_day"])
-                stock = self.G.nodes[n].get("stock_m3")
-                rows.append(
-                    {
-                        "node_id": n,
-                        "name": self.G.nodes[n].get("name", n),
-                        "demand_m3_day": demand,
-                        "delivered_m3_day": demand - u,
-                        "shortfall_m3_day": u,
-                        "met_share": (demand - u) / demand if demand else 1.0,
-                        "stock_m3": stock,
-                        "stock_days_at_shortfall": stock_days(stock, u),
-                    }
+    def records(self, name: str) -> Records:
+        """One table's rows (``edge_flows``, ``node_flows``, ``delivered``)."""
+        if name not in self._cache:
+            if name == "edge_flows":
+                self._cache[name] = edge_flows_table(self.G, self.flows)
+            elif name == "node_flows":
+                self._cache[name] = node_flows_table(
+                    self.G, self.incidence, self.flows, self.supply_used
                 )
-            table = pd.DataFrame(rows, columns=DELIVERED_COLUMNS).set_index("node_id")
-            self._cache["delivered"] = table
-        return self._cache["delivered"]
+            elif name == "delivered":
+                self._cache[name] = self._delivered()
+            else:
+                raise KeyError(name)
+        return self._cache[name]
 
-    def shortfall(self) -> pd.Series:
-        return self.delivered()["shortfall_m3_day"].rename("shortfall_m3_day")
+    def _delivered(self) -> Records:
+        rows = []
+        for n, u in self.unmet.items():
+            demand = float(self.G.nodes[n]["demand_m3_day"])
+            stock = self.G.nodes[n].get("stock_m3")
+            rows.append(
+                {
+                    "node_id": n,
+                    "name": self.G.nodes[n].get("name", n),
+                    "demand_m3_day": demand,
+                    "delivered_m3_day": demand - u,
+                    "shortfall_m3_day": u,
+                    "met_share": (demand - u) / demand if demand else 1.0,
+                    "stock_m3": stock,
+                    "stock_days_at_shortfall": stock_days(stock, u),
+                }
+            )
+        return Records(tuple(DELIVERED_COLUMNS), rows, index="node_id")
 
     def builders(self) -> dict[str, Any]:
-        return {
-            "edge_flows": self.edge_flows,
-            "node_flows": self.node_flows,
-            "delivered": self.delivered,
-            "shortfall": self.shortfall,
-        }
+        def frame(name: str) -> Any:
+            return lambda: self.records(name).frame()
+
+        def shortfall() -> Any:
+            delivered = self.records("delivered").frame()
+            return delivered["shortfall_m3_day"].rename("shortfall_m3_day")
+
+        names = ("edge_flows", "node_flows", "delivered")
+        return {**{name: frame(name) for name in names}, "shortfall": shortfall}
 
 
 def stock_days(stock_m3: float | None, shortfall_m3_day: float) -> float:
@@ -237,7 +239,7 @@ def cancel_opposing_flows(G: nx.MultiDiGraph, flows: dict[str, float]) -> dict[s
     return out
 
 
-def edge_flows_table(G: nx.MultiDiGraph, flows: dict[str, float]) -> pd.DataFrame:
+def edge_flows_table(G: nx.MultiDiGraph, flows: dict[str, float]) -> Records:
     rows = []
     for u, v, key, d in G.edges(keys=True, data=True):
         cap = float(d["capacity_m3_day"])
@@ -254,12 +256,12 @@ def edge_flows_table(G: nx.MultiDiGraph, flows: dict[str, float]) -> pd.DataFram
                 "utilisation": flow / cap if cap > 0 else math.nan,
             }
         )
-    return pd.DataFrame(rows, columns=["edge_id", *EDGE_COLUMNS]).set_index("edge_id")
+    return Records(("edge_id", *EDGE_COLUMNS), rows, index="edge_id")
 
 
 def node_flows_table(
     G: nx.MultiDiGraph, inc: Incidence, flows: dict[str, float], supply_used: dict[Any, float]
-) -> pd.DataFrame:
+) -> Records:
     rows = []
     for n, d in G.nodes(data=True):
         through = supply_used.get(n, 0.0) + sum(flows[e] for e in inc.into[n])
@@ -274,25 +276,26 @@ def node_flows_table(
                 "supply_limit_m3_day": d.get("supply_m3_day"),
             }
         )
-    return pd.DataFrame(rows, columns=["node_id", *NODE_COLUMNS]).set_index("node_id")
+    return Records(("node_id", *NODE_COLUMNS), rows, index="node_id")
 
 
 _CHANGE_COLUMNS = ["element", "type", "before_m3_day", "after_m3_day", "flow_m3_day", "binds"]
 
 
 def scenario_changes_table(
-    G: nx.MultiDiGraph, flows: dict[str, float], node_flows: pd.DataFrame
-) -> pd.DataFrame:
+    G: nx.MultiDiGraph, flows: dict[str, float], node_flows: Records
+) -> Records:
     """The scenario's capacity changes with the flow each element carries in this result."""
+    nodes = node_flows.keyed()
     rows = []
     for change in G.graph.get("scenario_changes", []):
         element, kind = change["element"], change["type"]
         if kind == "edge":
             flow = flows.get(element, 0.0)
         elif kind == "supply":
-            flow = float(node_flows.loc[element, "supply_m3_day"])
+            flow = float(nodes[element]["supply_m3_day"])
         else:
-            flow = float(node_flows.loc[element, "throughput_m3_day"])
+            flow = float(nodes[element]["throughput_m3_day"])
         after = change["after_m3_day"]
         rows.append(
             {
@@ -301,15 +304,15 @@ def scenario_changes_table(
                 "binds": bool(after > 0 and flow >= after - 1e-6 * max(1.0, after)),
             }
         )
-    return pd.DataFrame(rows, columns=_CHANGE_COLUMNS)
+    return Records(tuple(_CHANGE_COLUMNS), rows)
 
 
 def throughput_notes(
     G: nx.MultiDiGraph,
     target: Any,
-    node_flows: pd.DataFrame,
-    border_flows: pd.DataFrame,
-    changes: pd.DataFrame,
+    node_flows: Records,
+    border_flows: Records,
+    changes: Records,
     own_supply: float,
 ) -> tuple[str, ...]:
     """Plain-language warnings about what a result does and does not show."""
@@ -321,17 +324,15 @@ def throughput_notes(
         )
     if G.nodes[target].get("capacity_m3_day") == 0:
         notes.append(f"the destination {target!r} itself is closed by this scenario")
-    reduced = changes[
-        (changes["after_m3_day"] > 0) & (changes["after_m3_day"] < changes["before_m3_day"])
-    ]
-    idle = reduced[~reduced["binds"]]
-    if len(idle):
-        shown = ", ".join(idle["element"].astype(str).unique()[:4])
+    reduced = [r for r in changes if 0 < r["after_m3_day"] < r["before_m3_day"]]
+    idle = [r for r in reduced if not r["binds"]]
+    if idle:
+        elements = list(dict.fromkeys(str(r["element"]) for r in idle))
         notes.append(
-            f"{len(idle)} of {len(reduced)} reduced capacities do not bind ({shown}"
-            f"{', ...' if idle['element'].nunique() > 4 else ''}): they stay above the flow "
-            "they carry, because roads and border posts have spare capacity; to make a "
-            "corridor pass less, use capacity_limits_m3_day or scale the supplies"
+            f"{len(idle)} of {len(reduced)} reduced capacities do not bind "
+            f"({', '.join(elements[:4])}{', ...' if len(elements) > 4 else ''}): they stay "
+            "above the flow they carry, because roads and border posts have spare capacity; "
+            "to make a corridor pass less, use capacity_limits_m3_day or scale the supplies"
         )
     home = G.nodes[target].get("country")
     foreign = [
@@ -339,8 +340,11 @@ def throughput_notes(
         for n, d in G.nodes(data=True)
         if d.get("supply_m3_day") and home and d.get("country") not in ("", None, home)
     ]
-    from_abroad = float(node_flows.loc[foreign, "supply_m3_day"].sum()) if foreign else 0.0
-    crossed = float(border_flows["entry_m3_day"].fillna(0).clip(lower=0).sum())
+    nodes = node_flows.keyed()
+    from_abroad = float(sum(nodes[n]["supply_m3_day"] for n in foreign))
+    crossed = float(
+        sum(max(e, 0.0) for e in border_flows.column("entry_m3_day") if not math.isnan(e))
+    )
     if foreign and crossed < from_abroad - 1e-6 * max(1.0, from_abroad):
         notes.append(
             f"{from_abroad - crossed:,.0f} m3/day from abroad reaches {target!r} without "
@@ -351,8 +355,8 @@ def throughput_notes(
 
 
 def border_flows_table(
-    net: Network, flows: dict[str, float], node_flows: pd.DataFrame, target: Any
-) -> pd.DataFrame:
+    net: Network, flows: dict[str, float], node_flows: Records, target: Any
+) -> Records:
     """Flow through each border post, and the net entry into the destination's country.
 
     ``flow_m3_day`` is the post's throughput. ``entry_m3_day`` is the flow from the post
@@ -370,11 +374,12 @@ def border_flows_table(
         "capacity_m3_day",
         "utilisation",
     ]
+    nodes = node_flows.keyed()
     rows = []
     for n, d in G.nodes(data=True):
         if d.get("kind") != "border":
             continue
-        flow = float(node_flows.loc[n, "throughput_m3_day"])
+        flow = float(nodes[n]["throughput_m3_day"])
         cap = d.get("capacity_m3_day")
         entry = math.nan
         if home:
@@ -401,14 +406,13 @@ def border_flows_table(
                 "utilisation": flow / cap if cap else math.nan,
             }
         )
-    return pd.DataFrame(rows, columns=["node_id", *columns]).set_index("node_id")
+    return Records(("node_id", *columns), rows, index="node_id")
 
 
-def corridor_flows_table(
-    net: Network, flows: dict[str, float], node_flows: pd.DataFrame
-) -> pd.DataFrame:
+def corridor_flows_table(net: Network, flows: dict[str, float], node_flows: Records) -> Records:
     """Per corridor: its border posts' flow (posts may be shared) and its own roads' flow."""
     G = net.graph
+    nodes = node_flows.keyed()
     rows = []
     for corridor, edge_ids in net.corridors.items():
         posts = sorted(
@@ -425,7 +429,7 @@ def corridor_flows_table(
             {
                 "corridor": corridor,
                 "border_posts": ";".join(posts),
-                "border_flow_m3_day": float(node_flows.loc[posts, "throughput_m3_day"].sum())
+                "border_flow_m3_day": float(sum(nodes[n]["throughput_m3_day"] for n in posts))
                 if posts
                 else math.nan,
                 "posts_shared_with": ";".join(shared),
@@ -441,4 +445,4 @@ def corridor_flows_table(
         "posts_shared_with",
         "own_road_flow_m3_day",
     ]
-    return pd.DataFrame(rows, columns=columns).set_index("corridor")
+    return Records(tuple(columns), rows, index="corridor")

@@ -15,13 +15,15 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from supplynet.atomic import write_files
 from supplynet.errors import InfeasibleError
+from supplynet.records import Records
 from supplynet.solvers import Status
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "OUTPUT_DECIMALS",
@@ -75,6 +77,10 @@ class LazyTables:
     ----------
     builders : mapping, optional
         Table name -> a function of no argument that builds it.
+    records : callable, optional
+        Table name -> its rows as :class:`~supplynet.records.Records` (``KeyError`` for a
+        name it does not build): :meth:`records` asks it first, so rows are read without
+        making (or importing) a DataFrame.
     **tables
         Tables given as they are.
 
@@ -82,15 +88,23 @@ class LazyTables:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> lazy = LazyTables({"edge_flows": lambda: pd.DataFrame({"a": [1]})})
     >>> len(lazy.get("edge_flows")), lazy.get("bottlenecks").empty, lazy.get("notes")
     (1, True, ())
+    >>> lazy.records("edge_flows").rows
+    [{'a': 1}]
     """
 
     def __init__(
-        self, builders: Mapping[str, Callable[[], Any]] | None = None, **tables: Any
+        self,
+        builders: Mapping[str, Callable[[], Any]] | None = None,
+        *,
+        records: Callable[[str], Records] | None = None,
+        **tables: Any,
     ) -> None:
         self._builders = dict(builders or {})
+        self._records = records
         self._values: dict[str, Any] = dict(tables)
 
     def get(self, name: str) -> Any:
@@ -98,9 +112,23 @@ class LazyTables:
             build = self._builders.get(name)
             if build is not None:
                 self._values[name] = build()
+            elif name == "notes":
+                self._values[name] = ()
             else:
-                self._values[name] = () if name == "notes" else pd.DataFrame()
+                import pandas as pd
+
+                self._values[name] = pd.DataFrame()
         return self._values[name]
+
+    def records(self, name: str) -> Records:
+        """A table's rows: from the ``records`` source where it has them, else read off
+        the DataFrame."""
+        if self._records is not None and name not in self._values:
+            try:
+                return self._records(name)
+            except KeyError:
+                pass
+        return Records.from_frame(self.get(name))
 
     def built(self) -> list[str]:
         """The names built or given so far."""
@@ -154,6 +182,20 @@ class Result:
     def ok(self) -> bool:
         """True when the LP was solved to optimality."""
         return self.status is Status.OPTIMAL
+
+    def records(self, name: str) -> Records:
+        """The rows of a table (``"edge_flows"``, ``"node_flows"`` ...) as plain dicts,
+        without building its DataFrame.
+
+        Examples
+        --------
+        >>> import supplynet as sn
+        >>> res = sn.max_throughput(sn.load_network())
+        >>> row = res.records("node_flows").keyed()["bamako"]
+        >>> bool(row["throughput_m3_day"] == res.node_flows.loc["bamako", "throughput_m3_day"])
+        True
+        """
+        return self.lazy.records(name)
 
     def raise_for_status(self) -> None:
         """Raise :class:`InfeasibleError` unless the status is optimal."""
@@ -292,12 +334,14 @@ class SupplyResult(Result):
         return self.shortfall_total_m3_day if self.ok else math.nan
 
     def summary(self) -> dict[str, Any]:
-        total = float(self.delivered["demand_m3_day"].sum()) if self.ok else math.nan
+        delivered = self.records("delivered") if self.ok else None
         return {
             **super().summary(),
-            "demand_m3_day": total,
-            "delivered_m3_day": float(self.delivered["delivered_m3_day"].sum())
-            if self.ok
+            "demand_m3_day": math.fsum(delivered.column("demand_m3_day"))
+            if delivered is not None
+            else math.nan,
+            "delivered_m3_day": math.fsum(delivered.column("delivered_m3_day"))
+            if delivered is not None
             else math.nan,
             "shortfall_m3_day": self.total_shortfall_m3_day,
             "cost_per_day": self.cost,

@@ -64,13 +64,17 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from supplynet.assumptions import load_assumptions
 from supplynet.errors import DataError, closest
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from supplynet.text_tables import TextTable
 
 __all__ = [
     "ARC_NUMBER_COLUMNS",
@@ -187,7 +191,7 @@ def resolve_graph_assumptions(
     return out
 
 
-def check_columns(table: pd.DataFrame, kind: str, what: str) -> None:
+def check_columns(table: pd.DataFrame | TextTable, kind: str, what: str) -> None:
     """Raise one :class:`DataError` naming the required columns a ``kind`` table lacks.
 
     ``kind`` is ``"node"`` or ``"edge"``; ``what`` names the table (a file, or
@@ -197,6 +201,7 @@ def check_columns(table: pd.DataFrame, kind: str, what: str) -> None:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> check_columns(pd.DataFrame({"node_id": ["a"], "lon": [0]}), "node", "nodes.csv")
     Traceback (most recent call last):
     ...
@@ -206,8 +211,9 @@ table needs node_id, kind, lon, lat
     if table.empty and len(table.columns) == 0:
         return
     present = {str(c) for c in table.columns}
-    if table.index.name is not None:
-        present.add(str(table.index.name))
+    index_name = getattr(getattr(table, "index", None), "name", None)  # a DataFrame's
+    if index_name is not None:
+        present.add(str(index_name))
     required: Sequence[str] = REQUIRED_NODE_COLUMNS if kind == "node" else REQUIRED_EDGE_COLUMNS
     missing = [c for c in required if c not in present]
     if missing:
@@ -233,7 +239,10 @@ def finite_nonneg(value: Any) -> bool:
 
 def is_blank(value: Any) -> bool:
     """True for a missing cell: ``None``, ``""``, NaN or ``pd.NA``."""
-    if value is None or value is pd.NA:
+    if value is None:
+        return True
+    pd = sys.modules.get("pandas")  # no pandas loaded: no value can be pd.NA
+    if pd is not None and value is pd.NA:
         return True
     if isinstance(value, str):
         return value == ""

@@ -17,10 +17,9 @@ import itertools
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-import pandas as pd
 from shapely import wkt as shapely_wkt
 from shapely.errors import ShapelyError
 from shapely.geometry import LineString
@@ -40,6 +39,10 @@ from supplynet.schema import (
     is_blank,
     parse_number,
 )
+from supplynet.text_tables import TextTable
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["NetworkTables", "graph_from_tables", "tables_from_graph"]
 
@@ -58,9 +61,10 @@ class NetworkTables:
 
     Attributes
     ----------
-    nodes : DataFrame
-        One row per node, ``node_id`` first.
-    edges : DataFrame
+    nodes : DataFrame or TextTable
+        One row per node, ``node_id`` first (a :class:`~supplynet.text_tables.TextTable`
+        when read from a CSV folder).
+    edges : DataFrame or TextTable
         One row per road (or per arc where a row cannot describe both), ``edge_id``
         first, ``geometry`` as shapely LineStrings (or WKT text, or empty).
     name : str or None
@@ -73,8 +77,8 @@ class NetworkTables:
         ``{"nodes": {column: kind}, "edges": {column: kind}}`` for the extra columns.
     """
 
-    nodes: pd.DataFrame
-    edges: pd.DataFrame
+    nodes: pd.DataFrame | TextTable
+    edges: pd.DataFrame | TextTable
     name: str | None = None
     assumptions: dict[str, Any] | None = None
     graph: dict[str, Any] = field(default_factory=dict)
@@ -83,8 +87,8 @@ class NetworkTables:
 
 # ---------------------------------------------------------------------- tables -> graph
 def graph_from_tables(
-    nodes: pd.DataFrame,
-    edges: pd.DataFrame,
+    nodes: pd.DataFrame | TextTable,
+    edges: pd.DataFrame | TextTable,
     *,
     graph_attrs: Mapping[str, Any],
     capacity_table: CapacityTable | None = None,
@@ -99,6 +103,7 @@ def graph_from_tables(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> nodes = pd.DataFrame({"node_id": ["a", "b"], "kind": ["port", "depot"],
     ...                       "lon": [0, 1], "lat": [0, 0]})
     >>> edges = pd.DataFrame({"edge_id": ["ab"], "u": ["a"], "v": ["b"], "length_km": [90],
@@ -117,7 +122,11 @@ def graph_from_tables(
     return G
 
 
-def _records(df: pd.DataFrame, id_col: str) -> list[dict[str, Any]]:
+def _records(df: pd.DataFrame | TextTable, id_col: str) -> list[dict[str, Any]]:
+    if isinstance(df, TextTable):
+        return [dict(row) for row in df.rows]
+    import pandas as pd
+
     if df.empty:
         return []
     if id_col not in df.columns and df.index.name == id_col:
@@ -134,7 +143,7 @@ def _extras(row: Mapping[str, Any], known: set[str]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in known and not is_blank(v)}
 
 
-def _add_nodes(G: nx.MultiDiGraph, nodes: pd.DataFrame, where: str) -> None:
+def _add_nodes(G: nx.MultiDiGraph, nodes: pd.DataFrame | TextTable, where: str) -> None:
     tanker_m3 = float(G.graph["tanker_m3"])
     for row in _records(nodes, "node_id"):
         nid = str(row["node_id"]).strip()
@@ -252,7 +261,10 @@ def _reverse_columns(columns: Iterable[str], where: str) -> list[str]:
 
 
 def _add_edges(
-    G: nx.MultiDiGraph, edges: pd.DataFrame, capacity_table: CapacityTable | None, where: str
+    G: nx.MultiDiGraph,
+    edges: pd.DataFrame | TextTable,
+    capacity_table: CapacityTable | None,
+    where: str,
 ) -> None:
     capacities = _Capacities(capacity_table, float(G.graph["tanker_m3"]))
     rows = _records(edges, "edge_id")
@@ -332,6 +344,8 @@ def tables_from_graph(G: nx.MultiDiGraph, *, name: str | None = None) -> Network
 
 
 def _node_table(G: nx.MultiDiGraph, kinds: dict[str, str]) -> pd.DataFrame:
+    import pandas as pd
+
     rows = [{"node_id": str(n), **d} for n, d in G.nodes(data=True)]
     known = ["node_id", *NODE_COLUMNS]
     if any("capacity_trucks_day" in r for r in rows):
@@ -429,6 +443,8 @@ def _row_order(G: nx.MultiDiGraph, arcs_of_row: list[list[tuple[Any, Any, Any]]]
 
 
 def _road_table(G: nx.MultiDiGraph, kinds: dict[str, str]) -> pd.DataFrame:
+    import pandas as pd
+
     pairs = _road_rows(G)
     rows = [row for row, _ in pairs]
     columns: dict[str, Any] = {c: [str(r[c]) for r in rows] for c in ("edge_id", "u", "v")}
@@ -469,6 +485,8 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _column(col: str, values: list[Any], kinds: Mapping[str, str]) -> Any:
+    import pandas as pd
+
     if col in ARC_NUMBER_COLUMNS:
         return floats(values)
     if col == "corridors":

@@ -43,6 +43,9 @@ from supplynet.cli.run import NotOptimal
 if TYPE_CHECKING:
     import pandas as pd
 
+if TYPE_CHECKING:
+    import pandas as pd
+
     from supplynet.analysis.backtest import BacktestResult
     from supplynet.analysis.sensitivity import SensitivityResult
 
@@ -151,6 +154,7 @@ def _range(low: float, high: float) -> str:
 
 
 def _print_backtest(results: list[BacktestResult], freq: str) -> None:
+
     first = results[0]
     tl = first.timeline
     console.print(

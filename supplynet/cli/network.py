@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from supplynet.cli.options import NetworkOpt, VerboseOpt
 from supplynet.cli.output import fmt, lit, new_table, show
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["corridors", "network_info"]
 

@@ -8,6 +8,7 @@ node. Heavy modules are imported when the command runs, not when the CLI starts.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -159,7 +160,8 @@ def _print_tables(
 
 
 def _print_throughput(summary: dict[str, Any], flow: ThroughputResult) -> None:
-    dest_name = str(flow.node_flows.loc[flow.destination, "name"])
+    nodes = flow.records("node_flows")  # rows, not DataFrames: no pandas to import
+    dest_name = str(nodes.keyed()[flow.destination]["name"])
     head = new_table(
         f"Most fuel the corridors can bring to {dest_name}",
         [(c, "num") for c in ("delivered m3/day", "tankers/day", "baseline m3/day", "share")],
@@ -181,8 +183,9 @@ def _print_throughput(summary: dict[str, Any], flow: ThroughputResult) -> None:
         "Supply used by source",
         [("source", "text"), ("kind", "text"), ("used m3/day", "num"), ("available m3/day", "num")],
     )
-    nodes = flow.node_flows
-    for _, row in nodes[nodes["supply_limit_m3_day"].notna()].iterrows():
+    for row in nodes:
+        if _missing(row["supply_limit_m3_day"]):
+            continue
         sources.add_row(
             lit(row["name"]),
             lit(row["kind"]),
@@ -204,8 +207,8 @@ def _print_throughput(summary: dict[str, Any], flow: ThroughputResult) -> None:
             ("used", "num"),
         ],
     )
-    borders = flow.border_flows
-    for _, row in borders.iterrows():
+    borders = flow.records("border_flows")
+    for row in borders:
         used = row["utilisation"]
         entry.add_row(
             lit(row["name"]),
@@ -215,7 +218,7 @@ def _print_throughput(summary: dict[str, Any], flow: ThroughputResult) -> None:
             fmt(row["capacity_m3_day"]),
             "-" if used != used else f"{used:.0%}",
         )
-    total = float(borders["entry_m3_day"].fillna(0).sum()) if len(borders) else 0.0
+    total = math.fsum(e for e in borders.column("entry_m3_day") if not _missing(e))
     entry.add_row("total entry", "", "", fmt(total), "", "", style="bold")
     show(entry)
 
@@ -228,7 +231,8 @@ def _print_throughput(summary: dict[str, Any], flow: ThroughputResult) -> None:
             ("own roads m3/day", "num"),
         ],
     )
-    for name, row in flow.corridor_flows.iterrows():
+    for row in flow.records("corridor_flows"):
+        name = row["corridor"]
         posts = row["border_posts"].replace(";", ", ") or "-"
         if row["posts_shared_with"]:
             posts += " (shared)"
@@ -254,15 +258,19 @@ def _print_throughput(summary: dict[str, Any], flow: ThroughputResult) -> None:
             ("flow m3/day", "num"),
         ],
     )
-    for element, row in flow.bottlenecks.iterrows():
+    for row in flow.records("bottlenecks"):
         cut.add_row(
-            lit(element),
+            lit(row["element"]),
             lit(row["type"]),
             lit(row["name"]),
             fmt(row["capacity_m3_day"]),
             fmt(row["flow_m3_day"]),
         )
     show(cut)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 #: ISO3 codes of the countries in the embedded network, for table titles
@@ -292,7 +300,7 @@ def _print_supply(supply: SupplyResult) -> None:
             ("stock days at shortfall", "num"),
         ],
     )
-    for _, row in supply.delivered.iterrows():
+    for row in supply.records("delivered"):
         met = row["met_share"]
         demand.add_row(
             lit(row["name"]),

@@ -28,6 +28,9 @@ from supplynet.cli.run import NotOptimal
 
 if TYPE_CHECKING:
     import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
     from rich.text import Text
 
     from supplynet.timeline import SupplyTimeline

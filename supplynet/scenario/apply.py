@@ -80,33 +80,36 @@ class Resolver:
                 )
         return arcs, posts
 
+    def _arc_ids(self) -> list[str]:
+        return [d["edge_id"] for _, _, d in self.net.graph.edges(data=True)]
+
     def edge_ids(self, name: str, key: str) -> list[str]:
         """A road id (both directions) or an arc id."""
-        arcs = self.net.edges
-        by_road = arcs.index[arcs["road_id"] == name].tolist()
+        by_road = self.net.road_arcs.get(name)
         if by_road:  # a road id names both directions
-            return by_road
-        if name in arcs.index:
+            return list(by_road)
+        arcs = self._arc_ids()
+        if name in arcs:
             return [name]
-        raise self.unknown(key, name, "edge", list(arcs.index))
+        raise self.unknown(key, name, "edge", arcs)
 
     def node(self, name: str, key: str) -> str:
         """A node id or display name."""
         try:
             return self.net.node_id(name)
         except DataError:
-            nodes = self.net.nodes
-            raise self.unknown(key, name, "node", [*nodes.index, *nodes["name"]]) from None
+            G = self.net.graph
+            names = [G.nodes[n].get("name") for n in G]
+            raise self.unknown(key, name, "node", [*G, *names]) from None
 
     def resolve(self, name: str, key: str) -> tuple[str, list[str]]:
         """An edge or node name: ``("edge", arc ids)`` or ``("node", [node id])``."""
-        arcs = self.net.edges
-        if name in arcs.index or (arcs["road_id"] == name).any():
+        if name in self.net.road_arcs or name in self._arc_ids():
             return "edge", self.edge_ids(name, key)
         try:
             return "node", [self.net.node_id(name)]
         except DataError:
-            choices = [*self.net.corridors, *arcs["road_id"].unique(), *self.net.nodes.index]
+            choices = [*self.net.corridors, *self.net.road_arcs, *self.net.graph]
             raise self.unknown(key, name, "corridor, edge or node", choices) from None
 
     def area(self, area: Area, index: int, key: str = "areas") -> tuple[list[str], list[str]]:

@@ -46,10 +46,12 @@ and the unmet-demand penalty is 2,000,000 XOF/m3 (data/assumptions.csv).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 from pydantic import Field, StringConstraints
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "MAX_DAYS",
@@ -149,6 +151,8 @@ def ranges_table() -> pd.DataFrame:
     >>> float(ranges_table().loc["factor", "highest"])
     1000.0
     """
+    import pandas as pd
+
     rows = [
         {"kind": k, "lowest": lo, "highest": hi, "lowest_excluded": ex, "unit": unit}
         for k, (lo, hi, ex, unit) in RANGES.items()
