@@ -197,6 +197,21 @@ def test_simulate_supply_equals_a_cold_solve_of_the_whole_lp(net) -> None:
     assert tl.size == {"columns": lp.num_cols, "rows": lp.num_rows, "nonzeros": int(lp.A.nnz)}
 
 
+def _spy_on_solves(monkeypatch) -> list[dict[str, Any]]:
+    """The options of every ``solve_timeline_lp`` call ``simulate_supply`` makes."""
+    from supplynet.analysis import simulate as simulate_module
+
+    seen: list[dict[str, Any]] = []
+    real = simulate_module.solve_timeline_lp
+
+    def spy(lp, solver=None, **kw):
+        seen.append(kw)
+        return real(lp, solver, **kw)
+
+    monkeypatch.setattr(simulate_module, "solve_timeline_lp", spy)
+    return seen
+
+
 @pytest.mark.parametrize(
     ("scenario", "two_pass"),
     [(None, False), ("baseline", False), ("blockade_2025", True), ("humanitarian_priority", True)],
@@ -204,19 +219,10 @@ def test_simulate_supply_equals_a_cold_solve_of_the_whole_lp(net) -> None:
 def test_simulate_supply_solves_an_unchanged_network_cold(
     net, monkeypatch, scenario: str | None, two_pass: bool
 ) -> None:
-    from supplynet.analysis import simulate as simulate_module
-
-    seen: list[bool] = []
-    real = simulate_module.solve_timeline_lp
-
-    def spy(lp, solver=None, **kw):
-        seen.append(kw["two_pass"])
-        return real(lp, solver, **kw)
-
-    monkeypatch.setattr(simulate_module, "solve_timeline_lp", spy)
+    seen = _spy_on_solves(monkeypatch)
     path = None if scenario is None else f"examples/scenarios/{scenario}.toml"
     tl = sn.simulate_supply(net, path, 6)
-    assert tl.ok and seen == [two_pass]
+    assert tl.ok and [kw["two_pass"] for kw in seen] == [two_pass]
     lp, _ = build_timeline_lp(net, path, 6)  # either way: the optimum of the whole LP
     other = solve_timeline_lp(lp, two_pass=not two_pass)
     assert tl.objective == pytest.approx(other.objective, rel=1e-8)
@@ -236,7 +242,6 @@ def test_parallel_simplex_takes_the_serial_pivots(net, scenario: str, days: int)
 
 
 def test_parallel_simplex_only_on_large_models(net, monkeypatch) -> None:
-    from supplynet.analysis import simulate as simulate_module
     from supplynet.analysis import timeline_solve
 
     small, _ = build_timeline_lp(net, None, 5)
@@ -247,18 +252,11 @@ def test_parallel_simplex_only_on_large_models(net, monkeypatch) -> None:
     assert timeline_solve.uses_parallel(small)
     monkeypatch.setattr(timeline_solve.os, "cpu_count", lambda: 1)
     assert not timeline_solve.uses_parallel(small)  # one core: nothing to share
-    seen: list[bool] = []
-    real = simulate_module.solve_timeline_lp
-
-    def spy(lp, solver=None, **kw):
-        seen.append(kw["parallel"])
-        return real(lp, solver, **kw)
-
-    monkeypatch.setattr(simulate_module, "solve_timeline_lp", spy)
+    seen = _spy_on_solves(monkeypatch)
     monkeypatch.setattr(timeline_solve.os, "cpu_count", lambda: 2)
     sn.simulate_supply(net, None, 5)
     sn.simulate_supply(net, None, 5, parallel=False)
-    assert seen == [True, False]
+    assert [kw["parallel"] for kw in seen] == [True, False]
 
 
 def test_changes_nothing_is_only_labels() -> None:
