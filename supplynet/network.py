@@ -325,6 +325,10 @@ class Network:
         """All arc ids."""
         return list(self._edge_index)
 
+    def has_arc(self, edge_id: str) -> bool:
+        """Whether ``edge_id`` is an arc id of this network."""
+        return edge_id in self._edge_index
+
     def edge_endpoints(self, edge_id: str) -> tuple[Any, Any]:
         """Return ``(u, v)`` of an arc id (error with the closest ids if unknown)."""
         try:

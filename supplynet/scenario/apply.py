@@ -80,18 +80,14 @@ class Resolver:
                 )
         return arcs, posts
 
-    def _arc_ids(self) -> list[str]:
-        return [d["edge_id"] for _, _, d in self.net.graph.edges(data=True)]
-
     def edge_ids(self, name: str, key: str) -> list[str]:
         """A road id (both directions) or an arc id."""
         by_road = self.net.road_arcs.get(name)
         if by_road:  # a road id names both directions
             return list(by_road)
-        arcs = self._arc_ids()
-        if name in arcs:
+        if self.net.has_arc(name):
             return [name]
-        raise self.unknown(key, name, "edge", arcs)
+        raise self.unknown(key, name, "edge", self.net.edge_ids)
 
     def node(self, name: str, key: str) -> str:
         """A node id or display name."""
@@ -104,7 +100,7 @@ class Resolver:
 
     def resolve(self, name: str, key: str) -> tuple[str, list[str]]:
         """An edge or node name: ``("edge", arc ids)`` or ``("node", [node id])``."""
-        if name in self.net.road_arcs or name in self._arc_ids():
+        if name in self.net.road_arcs or self.net.has_arc(name):
             return "edge", self.edge_ids(name, key)
         try:
             return "node", [self.net.node_id(name)]
