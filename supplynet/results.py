@@ -15,7 +15,9 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
 
 from supplynet.atomic import write_files
 from supplynet.errors import InfeasibleError
@@ -55,6 +57,16 @@ def plain_figures(values: dict[str, Any]) -> dict[str, Any]:
         else:
             out[k] = v
     return out
+
+
+def _json_value(value: Any) -> Any:
+    """A table cell as JSON writes it: floats rounded as :func:`rounded` rounds them
+    (numpy's rounding), NaN and inf as ``None``."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return float(np.round(value, OUTPUT_DECIMALS)) if math.isfinite(value) else None
+    return value
 
 
 def table_files(
@@ -212,16 +224,21 @@ class Result:
             "notes": list(self.notes),
         }
 
+    #: the tables :meth:`tables` writes out, in order
+    TABLES: ClassVar[tuple[str, ...]] = ("edge_flows", "node_flows")
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """Named tables to write out (``edge_flows``, ``node_flows`` ...)."""
-        return {"edge_flows": self.edge_flows, "node_flows": self.node_flows}
+        return {name: getattr(self, name) for name in self.TABLES}
 
     def to_json(self) -> str:
-        """The summary and all tables as one JSON document."""
+        """The summary and all tables as one JSON document (made from the tables' rows,
+        :meth:`records`: floats rounded to :data:`OUTPUT_DECIMALS`, NaN and inf as
+        ``null``; no DataFrame is built)."""
         doc: dict[str, Any] = {"summary": plain_figures(self.summary())}
-        for name, df in self.tables().items():
-            table = rounded(df.reset_index() if df.index.name else df)
-            doc[name] = json.loads(table.to_json(orient="records", force_ascii=False))
+        for name in self.TABLES:
+            table = self.records(name)
+            doc[name] = [{c: _json_value(row.get(c)) for c in table.columns} for row in table]
         return json.dumps(doc, indent=2, ensure_ascii=False)
 
     def files(self, *, fmt: str = "csv", prefix: str = "") -> dict[str, str]:
@@ -293,14 +310,13 @@ class ThroughputResult(Result):
             else None,
         }
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {
-            **super().tables(),
-            "bottlenecks": self.bottlenecks,
-            "border_flows": self.border_flows,
-            "corridor_flows": self.corridor_flows,
-            "scenario_changes": self.scenario_changes,
-        }
+    TABLES: ClassVar[tuple[str, ...]] = (
+        *Result.TABLES,
+        "bottlenecks",
+        "border_flows",
+        "corridor_flows",
+        "scenario_changes",
+    )
 
 
 @dataclass(frozen=True)
@@ -348,5 +364,4 @@ class SupplyResult(Result):
             "currency": self.assumptions.get("currency", ""),
         }
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {**super().tables(), "delivered": self.delivered}
+    TABLES: ClassVar[tuple[str, ...]] = (*Result.TABLES, "delivered")
