@@ -77,13 +77,9 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
     """Read an assumptions table (``key,value,unit,source,note``); default: the embedded one."""
     path = data_path("assumptions.csv") if path is None else Path(path)
     try:
-        table = read_text_csv(path)
+        table = read_text_csv(path, "assumptions table")
     except FileNotFoundError:
         raise DataError(f"{path}: assumptions file not found") from None
-    except DataError as exc:
-        raise DataError(
-            str(exc).replace("cannot read CSV", "cannot read assumptions table")
-        ) from None
     missing = {"key", "value"} - set(table.columns)
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(sorted(missing))}")

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from supplynet.assumptions import load_assumptions
 from supplynet.errors import DataError, closest
 from supplynet.paths import data_path
-from supplynet.text_tables import read_text_csv
+from supplynet.text_tables import EmptyCsvError, read_text_csv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -269,17 +269,13 @@ def load_capacity_table(
         )
     csv = Path(path) if path is not None else data_path("road_capacity.csv")
     try:
-        table = read_text_csv(csv)
+        table = read_text_csv(csv, "road capacity table")
     except FileNotFoundError:
         raise DataError(f"{csv}: road capacity table not found") from None
-    except DataError as exc:
-        if "No columns to parse" in str(exc):
-            raise DataError(
-                f"{csv}: road capacity table is empty; expected a CSV with columns "
-                "highway, surface, tanker_trucks_day, speed_kmh"
-            ) from None
+    except EmptyCsvError:
         raise DataError(
-            str(exc).replace("cannot read CSV", "cannot read road capacity table")
+            f"{csv}: road capacity table is empty; expected a CSV with columns "
+            "highway, surface, tanker_trucks_day, speed_kmh"
         ) from None
     need = {"highway", "surface", "tanker_trucks_day", "speed_kmh"}
     if missing := need - set(table.columns):
@@ -316,13 +312,9 @@ def load_condition_table(
     """
     csv = Path(path) if path is not None else data_path("road_condition.csv")
     try:
-        table = read_text_csv(csv)
+        table = read_text_csv(csv, "road condition table")
     except FileNotFoundError:
         raise DataError(f"{csv}: road condition table not found") from None
-    except DataError as exc:
-        raise DataError(
-            str(exc).replace("cannot read CSV", "cannot read road condition table")
-        ) from None
     need = {"tag", "value", "capacity_factor", "speed_factor"}
     if missing := need - set(table.columns):
         raise DataError(f"{csv}: missing column(s) {', '.join(sorted(missing))}")

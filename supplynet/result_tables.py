@@ -103,6 +103,10 @@ class ThroughputTables:
     def records(self, name: str) -> Records:
         """One table's rows (``edge_flows``, ``node_flows``, ``bottlenecks``,
         ``border_flows``, ``corridor_flows``, ``scenario_changes``)."""
+        key = f"records:{name}"
+        if key in self._cache:
+            cached: Records = self._cache[key]
+            return cached
         G = self.net.graph
         build = {
             "edge_flows": lambda: edge_flows_table(G, self.flows),
@@ -118,7 +122,7 @@ class ThroughputTables:
                 G, self.flows, self.records("node_flows")
             ),
         }[name]
-        records: Records = self._once(f"records:{name}", build)
+        records: Records = self._once(key, build)
         return records
 
     def notes(self) -> tuple[str, ...]:

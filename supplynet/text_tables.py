@@ -28,7 +28,7 @@ from pathlib import Path
 
 from supplynet.errors import DataError
 
-__all__ = ["TextTable", "read_text_csv"]
+__all__ = ["EmptyCsvError", "TextTable", "read_text_csv"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,10 @@ class TextTable:
         return iter(self.rows)
 
 
+class EmptyCsvError(DataError):
+    """A CSV file without even a header line."""
+
+
 def _unique(header: list[str]) -> tuple[str, ...]:
     """Repeated names made unique the way pandas does: ``x``, ``x.1``, ``x.2`` ..."""
     seen: dict[str, int] = {}
@@ -75,16 +79,20 @@ def _unique(header: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def read_text_csv(path: str | Path) -> TextTable:
+def read_text_csv(path: str | Path, what: str = "CSV") -> TextTable:
     """Read a CSV file into a :class:`TextTable` of text cells.
+
+    ``what`` names the table in error messages (``"cannot read <what>: ..."``).
 
     Raises
     ------
     FileNotFoundError
         No such file (the callers name what the file was for).
+    EmptyCsvError
+        An empty file (a :class:`DataError`).
     DataError
-        A file that is not CSV text (no header, a row with more cells than the header,
-        not UTF-8), naming the file and line.
+        A file that is not CSV text (a row with more cells than the header, not UTF-8),
+        naming the file and line.
     """
     path = Path(path)
     lines: list[tuple[int, list[str]]] = []
@@ -95,18 +103,18 @@ def read_text_csv(path: str | Path) -> TextTable:
     except FileNotFoundError:
         raise
     except (csv.Error, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read CSV: {exc}") from None
+        raise DataError(f"{path}: cannot read {what}: {exc}") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if not lines:
-        raise DataError(f"{path}: cannot read CSV: No columns to parse from file")
+        raise EmptyCsvError(f"{path}: cannot read {what}: No columns to parse from file")
     columns = _unique(lines[0][1])
     width = len(columns)
     rows = []
     for number, cells in lines[1:]:
         if len(cells) > width:
             raise DataError(
-                f"{path}: cannot read CSV: Error tokenizing data. Expected {width} fields "
+                f"{path}: cannot read {what}: Error tokenizing data. Expected {width} fields "
                 f"in line {number}, saw {len(cells)}"
             )
         cells = cells + [""] * (width - len(cells))
