@@ -205,3 +205,66 @@ def test_multi_day_runs_side_by_side_match_one_after_another(monkeypatch) -> Non
         assert a.timeline.ok and b.timeline.ok
         assert a.timeline.objective == pytest.approx(b.timeline.objective, rel=1e-9)
     assert sum("4-day run of" in s for s in seen) == 3  # the reference run and the two
+
+
+def test_steady_work_runs_while_the_multi_day_runs_solve(monkeypatch) -> None:
+    """Criticality and the caller's ``meanwhile`` run in the calling thread while the
+    multi-day runs are still solving: a run that waits for ``meanwhile`` finishes."""
+    import threading
+
+    from supplynet.report import runs as runs_module
+
+    net = sn.load_network()
+    started, went_on = threading.Event(), threading.Event()
+    seen: dict[str, Any] = {}
+
+    def slow_simulate(net, scenario, *, days, parallel=None):
+        started.set()
+        # returns at once when meanwhile ran first; after 20 s (a failure) otherwise
+        seen.setdefault("went_on_first", went_on.wait(20))
+        return TimelineDouble(scenario.name, days=days)
+
+    def meanwhile(runs) -> None:
+        seen["solving"] = started.wait(20)
+        seen["criticality"] = all(r.criticality is not None for r in runs)
+        seen["timelines"] = [r.timeline for r in runs]
+        went_on.set()
+
+    monkeypatch.setattr(runs_module.os, "cpu_count", lambda: 2)
+    runs = runs_module.collect_runs(
+        [BLOCKADE],
+        net,
+        simulate=slow_simulate,
+        days=3,
+        with_criticality=True,
+        meanwhile=meanwhile,
+    )
+    assert seen["solving"] and seen["went_on_first"] and seen["criticality"]
+    assert all(t is None for t in seen["timelines"])  # none was ready when it ran
+    assert all(r.timeline is not None and r.worst_cuts for r in runs)
+
+
+def test_meanwhile_runs_once_without_multi_day_runs() -> None:
+    from supplynet.report import runs as runs_module
+
+    calls: list[list[str]] = []
+    runs = runs_module.collect_runs(
+        [BLOCKADE], sn.load_network(), meanwhile=lambda rs: calls.append([r.name for r in rs])
+    )
+    assert calls == [[r.name for r in runs]] == [["baseline", "blockade_2025"]]
+
+
+def test_early_drawn_figure_is_redrawn_when_its_key_changes() -> None:
+    """A figure drawn while the runs solved is drawn again if :func:`_unique_keys`
+    renamed it afterwards (its key salts the SVG's ids)."""
+    from supplynet.report import build as build_module
+    from supplynet.report.blocks import Figure
+    from supplynet.report.figures import new_figure, render_svg
+
+    fig = new_figure()
+    fig.add_subplot().plot([0, 1], [1, 0])
+    block = Figure(key="map_x", title="t", figure=fig, alt="a line")
+    drawn = {id(fig): ("map_x", "<svg>drawn early</svg>")}
+    assert build_module._drawn_svg(block, drawn) == "<svg>drawn early</svg>"
+    renamed = Figure(key="map_x_2", title="t", figure=fig, alt="a line")
+    assert build_module._drawn_svg(renamed, drawn) == render_svg(fig, "map_x_2")

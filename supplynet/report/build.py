@@ -20,7 +20,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from supplynet.report.html import render_html
 from supplynet.report.maps import load_countries
 from supplynet.report.markdown import render_markdown
 from supplynet.report.provenance import assumptions_section
-from supplynet.report.runs import Progress, Simulate, collect_runs
+from supplynet.report.runs import Progress, ScenarioRun, Simulate, collect_runs
 from supplynet.report.sections import flows_section, map_section, summary_section
 from supplynet.report.tiles import OSM_ATTRIBUTION, OSM_TILES, tile_layer, tile_source
 from supplynet.report.timeline_sections import timeline_section
@@ -240,6 +240,36 @@ def build_report(
         else load_network(None if network is None else Path(network))
     )
     target = net.node_id(destination)
+    dest_name = str(net.graph.nodes[target].get("name", target))
+    created_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    def context(runs: list[ScenarioRun]) -> ReportContext:
+        names = [r.name for r in runs if not r.reference]
+        return ReportContext(
+            net=net,
+            runs=runs,
+            destination=target,
+            title=title or f"Fuel supply to {dest_name}: {', '.join(names) or 'baseline'}",
+            created=created_at,
+            days=days,
+            backtest=None if isinstance(backtest, bool) or backtest is None else backtest,
+            backtest_requested=backtest is True,
+            tiles=tile_url,
+            command=command or "supplynet.build_report (Python API)",
+        )
+
+    early: dict[str, Section | None] = {}
+    drawn: dict[int, tuple[str, str]] = {}  # id(figure) -> (key drawn with, SVG)
+
+    def draw_early(runs: list[ScenarioRun]) -> None:
+        """The sections that need no multi-day result, built and drawn while the
+        multi-day runs solve."""
+        ctx = context(runs)
+        for key, build in _EARLY_SECTIONS.items():
+            section = early[key] = build(ctx)
+            for f in section.figures if section is not None else []:
+                drawn[id(f.figure)] = (f.key, render_svg(f.figure, f.key))
+
     runs = collect_runs(
         scenarios_or_results,
         net,
@@ -250,24 +280,12 @@ def build_report(
         with_criticality=criticality,
         with_backtest=backtest is True,
         progress=progress,
+        meanwhile=draw_early,
     )
-    dest_name = str(net.graph.nodes[target].get("name", target))
-    names = [r.name for r in runs if not r.reference]
-    ctx = ReportContext(
-        net=net,
-        runs=runs,
-        destination=target,
-        title=title or f"Fuel supply to {dest_name}: {', '.join(names) or 'baseline'}",
-        created=dt.datetime.now(dt.UTC).replace(microsecond=0),
-        days=days,
-        backtest=None if isinstance(backtest, bool) or backtest is None else backtest,
-        backtest_requested=backtest is True,
-        tiles=tile_url,
-        command=command or "supplynet.build_report (Python API)",
-    )
-    sections = _sections(ctx)
+    ctx = context(runs)
+    sections = _sections(ctx, early)
     logger.info("Report sections: %s", ", ".join(s.key for s in sections))
-    documents = {f.key: render_svg(f.figure, f.key) for s in sections for f in s.figures}
+    documents = {f.key: _drawn_svg(f, drawn) for s in sections for f in s.figures}
     svg = {key: inline_svg(text) for key, text in documents.items()}
     layers = (
         {
@@ -357,19 +375,45 @@ def _tile_credit(url: str) -> str:
     return f"Base map tiles from {urlsplit(url).netloc}; map data {OSM_ATTRIBUTION}"
 
 
-def _sections(ctx: ReportContext) -> list[Section]:
-    built = [
+#: Sections that read no multi-day result: :func:`build_report` builds and draws them
+#: while the multi-day runs solve
+_EARLY_SECTIONS: dict[str, Callable[[ReportContext], Section | None]] = {
+    "map": map_section,
+    "flows": flows_section,
+    "criticality": criticality_section,
+}
+
+
+def _sections(
+    ctx: ReportContext, early: Mapping[str, Section | None] | None = None
+) -> list[Section]:
+    """The report's sections in page order, taking those in ``early`` as built."""
+    early = early or {}
+
+    def built(key: str, build: Callable[[ReportContext], Section | None]) -> Section | None:
+        return early[key] if key in early else build(ctx)
+
+    parts = [
         summary_section(ctx),
-        map_section(ctx),
-        flows_section(ctx),
+        built("map", map_section),
+        built("flows", flows_section),
         timeline_section(ctx),
         backtest_section(ctx),
-        criticality_section(ctx),
+        built("criticality", criticality_section),
         assumptions_section(ctx),
     ]
-    sections = [s for s in built if s is not None]
+    sections = [s for s in parts if s is not None]
     _unique_keys(sections)
     return sections
+
+
+def _drawn_svg(figure: Figure, drawn: Mapping[int, tuple[str, str]]) -> str:
+    """A figure's SVG: the one drawn early when its key has not changed since (the
+    key salts the SVG's ids), else drawn now."""
+    hit = drawn.get(id(figure.figure))
+    if hit is not None and hit[0] == figure.key:
+        return hit[1]
+    return render_svg(figure.figure, figure.key)
 
 
 def _unique_keys(sections: list[Section]) -> None:

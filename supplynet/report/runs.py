@@ -224,6 +224,7 @@ def collect_runs(
     with_criticality: bool = False,
     with_backtest: bool = False,
     progress: Progress | None = None,
+    meanwhile: Callable[[list[ScenarioRun]], None] | None = None,
 ) -> list[ScenarioRun]:
     """Turn what the caller passed into solved runs, the reference run first.
 
@@ -251,6 +252,10 @@ def collect_runs(
         is one (else over the scenario's own horizon); the others get a note.
     progress : callable, optional
         Called with (steps done, steps in all, label) as the runs are solved.
+    meanwhile : callable, optional
+        Called with the runs, in this thread, once their steady-state results (and
+        criticality) are in and while the multi-day runs still solve: work that needs no
+        multi-day result (a report draws its maps) fills the cores those runs leave idle.
 
     Raises
     ------
@@ -315,12 +320,22 @@ def collect_runs(
     for run in runs:
         _solve(run, net, destination, solver)
         step(f"solved {run.name}")
-    if simulate is not None:
-        _simulate_all(runs, net, simulate, days, step)
-    for run in runs:
+
+    def steady_work() -> None:
         if with_criticality:
-            _vulnerability(run, net, destination)
-            step(f"criticality of {run.name}")
+            for run in runs:
+                _vulnerability(run, net, destination)
+                step(f"criticality of {run.name}")
+        if meanwhile is not None:
+            meanwhile(runs)
+
+    # the steady-state criticality (and the caller's work) runs in this thread while the
+    # multi-day runs solve (HiGHS works outside Python's lock)
+    if simulate is not None:
+        _simulate_all(runs, net, simulate, days, step, steady_work)
+    else:
+        steady_work()
+    for run in runs:
         if with_backtest:
             _backtest(run, net, solver)
             step(f"back-test of {run.name}")
@@ -363,19 +378,25 @@ def _simulate_all(
     simulate: Simulate,
     days: int | None,
     step: Callable[[str], None],
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
     """The multi-day runs, :data:`SIMULATE_THREADS` at a time (HiGHS solves outside
-    Python's lock, so two runs take about the time of the longer one on two cores)."""
+    Python's lock, so two runs take about the time of the longer one on two cores), with
+    ``meanwhile`` called in this thread as they solve."""
     workers = min(SIMULATE_THREADS, os.cpu_count() or 1, len(runs))
     if workers <= 1:
         for run in runs:
             _simulate(run, net, simulate, days)
             step(f"{days}-day run of {run.name}")
+        if meanwhile is not None:
+            meanwhile()
         return
     # side by side, each run keeps to one core (no parallel simplex within a run)
     one_core = functools.partial(simulate, parallel=False)
     with ThreadPoolExecutor(workers, thread_name_prefix="supplynet-simulate") as pool:
         futures = {pool.submit(_simulate, run, net, one_core, days): run for run in runs}
+        if meanwhile is not None:
+            meanwhile()
         for future in as_completed(futures):
             future.result()
             step(f"{days}-day run of {futures[future].name}")
