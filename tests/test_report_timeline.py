@@ -268,3 +268,29 @@ def test_early_drawn_figure_is_redrawn_when_its_key_changes() -> None:
     assert build_module._drawn_svg(block, drawn) == "<svg>drawn early</svg>"
     renamed = Figure(key="map_x_2", title="t", figure=fig, alt="a line")
     assert build_module._drawn_svg(renamed, drawn) == render_svg(fig, "map_x_2")
+
+
+def test_multi_day_tables_are_built_beside_the_other_runs(monkeypatch) -> None:
+    """Each multi-day result's tables are built in its worker, as soon as it is solved."""
+    import threading
+
+    from supplynet.report import runs as runs_module
+    from supplynet.timeline import SupplyTimeline
+
+    built_in: list[tuple[str, str]] = []
+    table = SupplyTimeline._table
+
+    def watched(self, name: str):
+        built_in.append((name, threading.current_thread().name))
+        return table(self, name)
+
+    monkeypatch.setattr(SupplyTimeline, "_table", watched)
+    monkeypatch.setattr(runs_module.os, "cpu_count", lambda: 2)
+    runs = runs_module.collect_runs(
+        [BLOCKADE], sn.load_network(), simulate=sn.simulate_supply, days=3
+    )
+    for run in runs:
+        assert all(t in vars(run.timeline) for t in runs_module.TIMELINE_TABLES)
+    assert {name for name, _ in built_in} == set(runs_module.TIMELINE_TABLES)
+    assert len(built_in) == 2 * len(runs_module.TIMELINE_TABLES)  # each once per run
+    assert all(thread.startswith("supplynet-simulate") for _, thread in built_in)

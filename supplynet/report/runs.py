@@ -36,6 +36,7 @@ from supplynet.scenario import Scenario
 __all__ = [
     "BASELINE",
     "SIMULATE_THREADS",
+    "TIMELINE_TABLES",
     "WORST_CUT_BUDGETS",
     "Progress",
     "ScenarioRun",
@@ -54,6 +55,9 @@ WORST_CUT_BUDGETS = (1, 2, 3)
 #: Measured 2026-12-02 on 2 cores: blockade_2025 and kayes_region_closed at 180 days,
 #: 5.2 s one after the other, 3.2 s side by side, the same optima
 SIMULATE_THREADS = 2
+
+#: the tables of a multi-day result the report reads, built as soon as the run is solved
+TIMELINE_TABLES = ("daily", "nodes", "corridors", "balance")
 
 #: (steps done, steps in all, what is being done)
 Progress = Callable[[int, int, str], None]
@@ -413,6 +417,11 @@ def _simulate(run: ScenarioRun, net: Network, simulate: Simulate, days: int | No
     status = getattr(run.timeline, "status", None)
     if not getattr(run.timeline, "ok", True):
         run.timeline_error = f"multi-day LP status {getattr(status, 'value', status)}"
+        return
+    # the result's tables are built when first read: build those the report reads here,
+    # beside the other runs still solving, rather than after the last one
+    for table in TIMELINE_TABLES:
+        getattr(run.timeline, table, None)
 
 
 def _vulnerability(run: ScenarioRun, net: Network, destination: str) -> None:
