@@ -237,6 +237,19 @@ class Observed:
             parts[name] = df[keep]
         return Observed(folder=self.folder, **parts)
 
+    @property
+    def n_rows(self) -> int:
+        """Rows in all three tables.
+
+        Examples
+        --------
+        >>> import supplynet as sn
+        >>> obs = sn.load_observed()
+        >>> obs.n_rows == sum(len(t) for t in obs.tables().values())
+        True
+        """
+        return sum(len(t) for t in self.tables().values())
+
     def check_horizon(self, start: str | date | None, end: str | date | None) -> None:
         """Check that every row lies within ``start``..``end`` (inclusive).
 

@@ -141,6 +141,7 @@ def test_backtest_bad_record_exits_2_before_solving(
         (["examples/scenarios/baseline.toml"], "needs a dated scenario: give it a start_date"),
         ([CRISIS, "--days", "0"], "--days 0: the horizon must be 1 to 3,650 days"),
         ([CRISIS, "--freq", "weak"], "--freq 'weak': allowed: week, month; did you mean 'week'"),
+        ([CRISIS, "--freq", "year"], "--freq 'year': allowed: week, month\n"),
         ([CRISIS, "--place", "bamak"], "unknown node 'bamak'; did you mean 'bamako'"),
         ([CRISIS, "--cutoff", "15 Nov"], "--cutoff '15 Nov': not a date (YYYY-MM-DD)"),
     ],
@@ -149,6 +150,33 @@ def test_backtest_bad_options_exit_2(capsys, monkeypatch, args: list[str], expec
     code, _, err = run_cli(capsys, monkeypatch, "backtest", *args)
     assert code == 2
     assert expected in err and err.count("\n") == 1, err
+
+
+def test_backtest_of_a_shorter_dated_scenario_uses_the_record_within_it(
+    capsys, monkeypatch
+) -> None:
+    """The embedded record spans the whole crisis: a dated what-if over fewer days is
+    compared on the rows within its horizon, and a note says how many were left out."""
+    six_weeks = "examples/scenarios/six_week_cut.toml"  # from 2025-09-15, 90 days
+    args = ["--days", "60", "--place", "bamako", "-f", "json"]
+    code, out, err = run_cli(capsys, monkeypatch, "backtest", six_weeks, *args)
+    assert code == 0, err
+    obs = sn.load_observed()
+    within = obs.within("2025-09-15", "2025-12-13")
+    assert (
+        f"{obs.n_rows - within.n_rows} of the embedded record's {obs.n_rows} report rows "
+        "lie outside six_week_cut's 90 days (2025-09-15 to 2025-12-13)"
+    ) in " ".join(err.split())
+    net = sn.load_network()
+    api = sn.backtest(net, six_weeks, days=60, place="bamako")
+    given = sn.backtest(net, six_weeks, obs.within("2025-09-15", "2025-11-13"), days=60)
+    pd.testing.assert_frame_equal(api.monthly, given.monthly)
+    assert api.monthly["reports"].sum() > 0  # some reports fall within the 60 days
+    months = json.loads(out)["bamako"]["month"]
+    assert [m["reports"] for m in months] == api.monthly["reports"].tolist()
+    assert [m["simulated_m3"] for m in months] == pytest.approx(
+        api.monthly["simulated_m3"].tolist(), abs=1e-3
+    )
 
 
 def test_backtest_not_optimal_exits_3(capsys, monkeypatch) -> None:

@@ -45,7 +45,7 @@ from supplynet.results import rounded
 from supplynet.scenario import Scenario
 from supplynet.timeline import ALL, SupplyTimeline
 
-__all__ = ["COUNTRIES", "CUTOFF", "BacktestResult", "backtest"]
+__all__ = ["COUNTRIES", "CUTOFF", "BacktestResult", "backtest", "fit_to_horizon"]
 
 logger = logging.getLogger(__name__)
 
@@ -306,6 +306,44 @@ def _shortfall_table(timeline: SupplyTimeline, focus: str, cutoff: dt.date | Non
     return pd.concat(frames)
 
 
+def fit_to_horizon(
+    obs: Observed, start: dt.date, end: dt.date, *, embedded: bool, scenario: str = ""
+) -> Observed:
+    """The record a back-test over ``start``..``end`` compares with.
+
+    The embedded record spans the whole 2025-26 crisis: a shorter run compares the rows
+    within its horizon, and the others are left out (logged). A record the user gave is
+    meant for this run: a row outside the horizon is an error naming it.
+
+    Raises
+    ------
+    DataError
+        A row of a given record outside the horizon (file, row, column and date).
+
+    Examples
+    --------
+    >>> import datetime as dt, supplynet as sn
+    >>> obs = sn.load_observed()
+    >>> short = fit_to_horizon(obs, dt.date(2025, 9, 1), dt.date(2025, 10, 31), embedded=True)
+    >>> short.n_rows < obs.n_rows
+    True
+    """
+    if not embedded:
+        obs.check_horizon(start, end)
+        return obs
+    kept = obs.within(start, end)
+    if kept.n_rows < obs.n_rows:
+        logger.info(
+            "Back-test %s: %d of the embedded record's %d rows lie outside %s..%s, left out",
+            scenario,
+            obs.n_rows - kept.n_rows,
+            obs.n_rows,
+            start,
+            end,
+        )
+    return kept
+
+
 def _share(issued: pd.Series, demand: pd.Series) -> pd.Series:
     return (issued / demand.where(demand > 0)).where(demand > 0, 1.0)
 
@@ -330,8 +368,10 @@ def backtest(
     scenario : Scenario or path
         A multi-day scenario with a ``start_date`` (``examples/scenarios/crisis_2025.toml``).
     observed : Observed or path, optional
-        The dated record (default: the embedded one, ``data/observed/``). Every row must
-        lie within the scenario's horizon.
+        The dated record. Default: the embedded one (``data/observed/``, the whole
+        2025-26 crisis), cut to the run's horizon (the rows outside it are left out, and
+        logged). A record given must lie within the horizon: a row outside it is an
+        error naming the row.
     place : str
         A node id or name (default Bamako), or ``"Mali"`` (fuel entering the country).
     cutoff : date or str, optional
@@ -365,10 +405,12 @@ def backtest(
         )
     cut = _as_date(cutoff, "cutoff")
     obs = observed if isinstance(observed, Observed) else load_observed(observed)
+    embedded = observed is None
     if timeline is None:
         horizon = days if days is not None else sc.days or DEFAULT_DAYS
         # a bad record fails before the solve, not after it
-        obs.check_horizon(sc.start_date, sc.start_date + dt.timedelta(days=horizon - 1))
+        end = sc.start_date + dt.timedelta(days=horizon - 1)
+        obs = fit_to_horizon(obs, sc.start_date, end, embedded=embedded, scenario=sc.name)
         run = sc if days is None else sc.truncated(days)
         timeline = simulate_supply(net, run, days, solver=solver)
     if not timeline.ok:
@@ -378,7 +420,7 @@ def backtest(
         )
     start = timeline.start_date or sc.start_date
     end = start + dt.timedelta(days=timeline.days - 1)
-    obs.check_horizon(start, end)
+    obs = fit_to_horizon(obs, start, end, embedded=embedded, scenario=sc.name)
     label, rows = _place_rows(obs, net, place)
     if place.strip().lower() in COUNTRIES:
         simulated = _country_entries(timeline, COUNTRIES[place.strip().lower()])

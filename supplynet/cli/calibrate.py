@@ -255,12 +255,16 @@ def backtest_command(
 ) -> None:
     """Simulated against reported arrivals, per month or week, calibration and held-out parts.
 
+    The embedded record spans the whole 2025-26 crisis: a dated scenario with a shorter
+    horizon is compared on the rows within it (a note says how many were left out). A
+    record given with --observed must lie within the horizon.
+
     Exit status: 0 when the LP is optimal, 3 when it is not, 2 on bad input (a bad observed
     record: one line naming its file, row and column).
     """
     import pandas as pd
 
-    from supplynet.analysis.backtest import FREQUENCIES, backtest
+    from supplynet.analysis.backtest import FREQUENCIES, backtest, fit_to_horizon
     from supplynet.analysis.simulate import DEFAULT_DAYS, simulate_supply
     from supplynet.datasets import load_network
     from supplynet.errors import DataError, ScenarioError, closest
@@ -269,8 +273,10 @@ def backtest_command(
     from supplynet.scenario import Scenario
 
     if freq not in FREQUENCIES:
+        hint = closest(freq, FREQUENCIES)
         raise DataError(
-            f"--freq {freq!r}: allowed: {', '.join(FREQUENCIES)}; {closest(freq, FREQUENCIES)}"
+            f"--freq {freq!r}: allowed: {', '.join(FREQUENCIES)}"
+            + (f"; {hint}" if hint.startswith("did you mean") else "")
         )
     _check_days(days)
     _check_outputs(out, csv_file, json_file)
@@ -291,10 +297,20 @@ def backtest_command(
         if name.strip().lower() != "mali":
             net.node_id(name)
     obs = load_observed(observed)
-    # every row must lie within the scenario's horizon (checked before the solve); a
-    # shorter --days leaves out the rows that end after it, and says so
+    # a record given must lie within the scenario's horizon (checked before the solve);
+    # the embedded one (the whole crisis) is cut to it; a shorter --days leaves out the
+    # rows that end after it; both say so
     full = sc.days or DEFAULT_DAYS
-    obs.check_horizon(sc.start_date, sc.start_date + dt.timedelta(days=full - 1))
+    full_end = sc.start_date + dt.timedelta(days=full - 1)
+    fitted = fit_to_horizon(obs, sc.start_date, full_end, embedded=observed is None)
+    if fitted.n_rows < obs.n_rows:
+        note = (
+            f"note: {obs.n_rows - fitted.n_rows} of the embedded record's {obs.n_rows} "
+            f"report rows lie outside {sc.name}'s {full} days ({sc.start_date} to "
+            f"{full_end}) and are left out"
+        )
+        err_console.print(lit(note, "dim"))
+    obs = fitted
     if days is not None and days < full:
         end = sc.start_date + dt.timedelta(days=days - 1)
         shorter = obs.within(sc.start_date, end)
