@@ -268,3 +268,38 @@ def test_a_table_of_figures_too_wide_for_the_screen_folds_ids_not_figures(monkey
     for figure in figures:
         assert figure in text, (figure, text)
     assert "nation" in text and "_m3" in text  # the id folds over lines instead
+
+
+def test_figures_wider_than_the_screen_print_whole_and_key_columns_stay(monkeypatch) -> None:
+    """When the figures alone are wider than the screen the table is printed wider (the
+    terminal wraps it) rather than cut; a key column (the row's date or place) is never
+    left out, while a name column is."""
+    import io
+
+    from rich.console import Console
+
+    from supplynet.cli import output
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(output, "console", Console(file=buffer, width=40, color_system=None))
+    figures = [f"{n:,}" for n in (20_000, 4_231, 10_467, 139_182, 138_810, 139_547)]
+    headers = ("gasoline", "diesel", "hfo", "jet", "stock", "arrivals")
+    table = output.new_table(
+        "t", [("date", "key"), ("note", "text"), *[(h, "num") for h in headers]]
+    )
+    table.add_row(output.lit("2025-09-15"), output.lit("a note"), *figures)
+    output.show(table)
+    text = buffer.getvalue()
+    for word in (*figures, *headers, "2025-09-15"):
+        assert word in text, (word, text)
+    assert "left out at this width: note" in " ".join(text.split())
+    assert output.console.width == 40  # the screen's width is put back
+
+
+def test_simulate_stock_table_keeps_its_dates_at_80_columns(capsys, monkeypatch) -> None:
+    args = ["simulate", "examples/scenarios/six_week_cut.toml", "--days", "3"]
+    code, out, err = run_cli(capsys, monkeypatch, *args, columns=80)
+    assert code == 0, err
+    table = out[out.index("end-of-day stock") :]
+    assert "┃ date" in table and "left out at this width: date" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80

@@ -169,7 +169,7 @@ def _print_backtest(results: list[BacktestResult], freq: str) -> None:
         table = new_table(
             f"{res.place}: by {freq} (m3)",
             [
-                ("from", "text"),
+                ("from", "key"),
                 ("days", "num"),
                 ("part", "text"),
                 ("simulated", "num"),

@@ -57,8 +57,9 @@ def new_table(title: object, columns: list[tuple[str, str]], *, caption: str = "
     """A table with a literal title; ``columns`` are ``(header, kind)`` pairs.
 
     ``kind`` is ``"num"`` (right-aligned, never split), ``"id"`` (an identifier: folds,
-    never cut) or ``"text"`` (a name or note: wraps between words, and is the first to be
-    left out when the table cannot fit the screen otherwise).
+    never cut), ``"key"`` (what a row is about, a place, a date: wraps between words and
+    is never left out) or ``"text"`` (a name or note: wraps between words, and is the first
+    to be left out when the table cannot fit the screen otherwise).
     """
     table = KindedTable(title=lit(title), caption=lit(caption) if caption else None)
     table.kinds = [kind for _, kind in columns]
@@ -107,7 +108,8 @@ def show(table: Table) -> None:
     longest word and the room left is shared in proportion to what each column would
     like; cells then wrap between words. When even the longest words cannot fit, name
     columns are left out first (the caption says which), then identifiers fold: a figure
-    is never split.
+    is never split: where the figures alone are wider than the screen, the table is
+    printed wider than the screen (the terminal wraps its lines).
     """
     _fit_columns(table, console.width)
     columns = table.columns
@@ -122,9 +124,21 @@ def show(table: Table) -> None:
         figures = sum(low for low, kind in zip(shortest, kinds, strict=True) if kind == "num")
         others = [i for i, kind in enumerate(kinds) if kind != "num"]
         share = max(4, (room - figures) // max(1, len(others)))
+        # the figures alone wider than the screen: it overflows anyway, so nothing folds
+        overflow = figures + 4 * len(others) > room
         for i, (column, kind) in enumerate(zip(columns, kinds, strict=True)):
-            column.width = shortest[i] if kind == "num" else min(shortest[i], share)
+            whole = kind == "num" or overflow
+            column.width = shortest[i] if whole else min(shortest[i], share)
             column.no_wrap = kind == "num"
+        needed = sum(c.width or 0 for c in columns) + 3 * len(columns) + 1
+        if needed > console.width:  # rich would cut the figures to fit: print wider
+            screen = console.width
+            console.width = needed
+            try:
+                console.print(table)
+            finally:
+                console.width = screen
+            return
     elif sum(widest) > room:
         spare = max(0, room - sum(shortest))
         wants = [w - s for w, s in zip(widest, shortest, strict=True)]

@@ -181,7 +181,7 @@ def _print_throughput(summary: dict[str, Any], flow: ThroughputResult) -> None:
 
     sources = new_table(
         "Supply used by source",
-        [("source", "text"), ("kind", "text"), ("used m3/day", "num"), ("available m3/day", "num")],
+        [("source", "key"), ("kind", "text"), ("used m3/day", "num"), ("available m3/day", "num")],
     )
     for row in nodes:
         if _missing(row["supply_limit_m3_day"]):
@@ -199,7 +199,7 @@ def _print_throughput(summary: dict[str, Any], flow: ThroughputResult) -> None:
     entry = new_table(
         f"Entry into {country} by border post" if country else "Border posts",
         [
-            ("border post", "text"),
+            ("border post", "key"),
             ("corridors", "id"),
             ("through m3/day", "num"),
             ("entry m3/day", "num"),
@@ -292,7 +292,7 @@ def _print_supply(supply: SupplyResult) -> None:
     demand = new_table(
         "Least-cost supply of demand nodes",
         [
-            ("node", "text"),
+            ("node", "key"),
             ("demand m3/day", "num"),
             ("delivered m3/day", "num"),
             ("shortfall m3/day", "num"),

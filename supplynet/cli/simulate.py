@@ -218,7 +218,7 @@ def _print_cover(timeline: SupplyTimeline, focus: str) -> None:
     table = new_table(
         f"Days of cover and first day short, by demand class{when}",
         [
-            ("node", "text"),
+            ("node", "key"),
             ("days of cover", "num"),
             ("first day short, by class", "text"),
             ("short m3", "num"),
@@ -250,7 +250,7 @@ def _print_cover(timeline: SupplyTimeline, focus: str) -> None:
     by_product = _records(nodes.xs("all", level="demand_class"))
     table = new_table(
         f"First day short, by product{when}",
-        [("node", "text"), *[(p, "num") for p in products]],
+        [("node", "key"), *[(p, "num") for p in products]],
     )
     for n in order:
         cells: list[Text | str] = [lit(totals[n]["name"])]
@@ -321,7 +321,7 @@ def _print_stock(timeline: SupplyTimeline, focus: str) -> None:
     title = f"{focus}: end-of-day stock, arrivals and unmet demand (m3)"
     title += "" if step == 1 else ", weekly rows (arrivals and unmet: the week up to the day)"
     first = "date" if timeline.start_date else "day"
-    columns = [(first, "text"), *([(p, "num") for p in products] if len(products) > 1 else [])]
+    columns = [(first, "key"), *([(p, "num") for p in products] if len(products) > 1 else [])]
     columns += [("stock", "num"), ("arrivals", "num"), ("demand", "num"), ("unmet", "num")]
     table = new_table(title, columns)
     previous = 0
