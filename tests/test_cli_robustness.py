@@ -303,3 +303,13 @@ def test_simulate_stock_table_keeps_its_dates_at_80_columns(capsys, monkeypatch)
     table = out[out.index("end-of-day stock") :]
     assert "┃ date" in table and "left out at this width: date" not in out
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_version_and_no_command(capsys, monkeypatch) -> None:
+    from supplynet.version import __version__
+
+    code, out, err = run_cli(capsys, monkeypatch, "--version")
+    assert (code, out.strip(), err) == (0, f"supplynet {__version__}", "")
+    code, out, err = run_cli(capsys, monkeypatch)
+    assert code == 2 and "Usage" in out and "simulate" in out
+    assert err == ""  # the help says it all: no empty "error:" line

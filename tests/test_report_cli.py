@@ -103,3 +103,18 @@ def test_report_data_is_valid_json_for_scripts(
     assert doc["sections"]["summary"]["scenarios"][1]["delivered_m3_day"] == round(
         sn.max_throughput(sn.load_network(), BLOCKADE).delivered_m3_day, 4
     )
+
+
+def test_failed_scenario_warning_counts_the_failed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.toml"
+    args = ["report", BLOCKADE, str(missing), "--out", str(tmp_path / "r.html")]
+    code, _, stderr = run_cli(capsys, monkeypatch, *args)
+    assert code == 3
+    assert f"warning: scenario 'missing' failed: {missing}: scenario file not found" in " ".join(
+        stderr.split()
+    )
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("warning: 1 of 3 scenario(s) failed (missing)"), stderr
+    assert "not optimal" not in stderr

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from typing import Annotated
 
 import typer
 
@@ -61,8 +62,24 @@ network_app = typer.Typer(no_args_is_help=True, help="Inspect or build networks.
 app.add_typer(network_app, name="network")
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from supplynet.version import __version__
+
+        typer.echo(f"supplynet {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root(verbose: VerboseOpt = False) -> None:
+def _root(
+    verbose: VerboseOpt = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     configure_logging(verbose)
 
 
@@ -96,7 +113,7 @@ def main() -> None:
     except SupplynetError as exc:
         _fail(_message(exc), EXIT_BAD_INPUT)
     except NotOptimal as exc:
-        sys.stderr.write(f"warning: not optimal: {exc}\n")
+        sys.stderr.write(f"warning: {exc.what}: {exc}\n" if exc.what else f"warning: {exc}\n")
         sys.exit(EXIT_NOT_OPTIMAL)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
@@ -108,7 +125,10 @@ def main() -> None:
     except Exception as exc:
         # typer/click usage errors (bad option value, missing argument) carry these
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
-            _fail(" ".join(exc.format_message().split()), int(exc.exit_code))
+            message = " ".join(exc.format_message().split())
+            if not message:  # no command given: the help was printed, nothing to add
+                sys.exit(int(exc.exit_code))
+            _fail(message, int(exc.exit_code))
         if hasattr(exc, "exit_code") and type(exc).__name__ == "Exit":
             sys.exit(int(exc.exit_code))
         if os.environ.get("SUPPLYNET_DEBUG"):

@@ -103,6 +103,7 @@ def report_command(
         console.print(lit(f"wrote {len(report.assets)} files to {assets}", "dim"))
     if report.failed:
         raise NotOptimal(
-            f"{len(report.failed)} scenario(s) failed ({', '.join(report.failed)}); the "
-            "report shows each as failed, with its reason"
+            f"{len(report.failed)} of {len(report.scenarios)} scenario(s) failed "
+            f"({', '.join(report.failed)}); the report shows each as failed, with its reason",
+            what="",
         )

@@ -46,7 +46,15 @@ RUN_OUTPUTS = ("summary.json", "result.json", "throughput_*.csv", "supply_*.csv"
 
 
 class NotOptimal(Exception):  # noqa: N818 - a signal to the CLI, not an error
-    """Raised after the output is written when some result is not optimal (exit 3)."""
+    """Raised after the output is written when some result is not optimal (exit 3).
+
+    ``what`` heads the warning line (``warning: not optimal: ...``); empty for a message
+    that says it all (a report's failed scenarios).
+    """
+
+    def __init__(self, message: str, what: str = "not optimal") -> None:
+        super().__init__(message)
+        self.what = what
 
 
 def run(
