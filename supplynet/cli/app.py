@@ -73,7 +73,7 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def _root(
     verbose: VerboseOpt = False,
-    version: Annotated[
+    _version: Annotated[
         bool,
         typer.Option(
             "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
