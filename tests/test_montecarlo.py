@@ -120,6 +120,24 @@ def test_spec_file_with_relative_scenario(tmp_path, net) -> None:
         ({"target": "kidira_diboli", "severity": "loss", "value": 0.2}, "a loss rate needs roads"),
         ({"probabilty": 0.5}, "unknown key 'probabilty'; did you mean 'probability'"),
         ({"severity": "block", "value": 0.5}, "a block has no value"),
+        # a value is a number or a distribution table: the error is the one that applies
+        (
+            {"severity": "factor", "value": {"distribution": "uniform", "low": 0.8, "high": 0.2}},
+            r"^attacks\.0\.value: low 0\.8 is above high 0\.2$",
+        ),
+        (
+            {"severity": "factor", "value": {"distribution": "uniforn", "low": 0.2, "high": 0.8}},
+            r"^attacks\.0\.value\.distribution = 'uniforn': Input should be 'constant', "
+            r"'uniform', 'triangular' or 'beta'; did you mean 'uniform'\?$",
+        ),
+        (
+            {"severity": "factor", "value": "half"},
+            r"^attacks\.0\.value = 'half': should be a number or a table \(a distribution\)$",
+        ),
+        (
+            {"severity": "factor", "value": {"distribution": "uniform", "low": 0.2, "hihg": 1}},
+            r"^unknown key 'hihg'; did you mean 'high'\?$",
+        ),
     ],
 )
 def test_bad_specs_are_one_line(net, change, message) -> None:
@@ -128,6 +146,12 @@ def test_bad_specs_are_one_line(net, change, message) -> None:
         attack.pop("probability")
     with pytest.raises(sn.ScenarioError, match=message):
         sn.monte_carlo(net, {"attacks": [attack]}, samples=10)
+
+
+def test_an_override_that_is_wrong_is_named_not_the_spec_file(net) -> None:
+    with pytest.raises(sn.ScenarioError, match=r"^seed = -1: Input should be greater") as err:
+        sn.monte_carlo(net, "examples/montecarlo/jnim_2025.toml", seed=-1, samples=5)
+    assert "jnim_2025.toml" not in str(err.value)
 
 
 def test_zero_samples_and_bad_workers(net) -> None:

@@ -57,7 +57,12 @@ from supplynet.analysis.evaluator import TimelineSetup
 from supplynet.analysis.executors import Executor, InProcess, make_executor
 from supplynet.analysis.measures import MEASURES, build_evaluator
 from supplynet.analysis.simulate import DEFAULT_DAYS
-from supplynet.analysis.specs import MULTI_DAY_MEASURES, MonteCarloSpec, read_toml
+from supplynet.analysis.specs import (
+    MULTI_DAY_MEASURES,
+    MonteCarloSpec,
+    check_override,
+    read_toml,
+)
 from supplynet.analysis.workers import Payload, run_draws, share_evaluators
 from supplynet.errors import ScenarioError, closest, shown
 from supplynet.formulations.elements import ELEMENT_KINDS, Element, network_elements
@@ -346,12 +351,11 @@ def monte_carlo(
     else:
         data, base = spec.model_dump(exclude_none=True), spec._base
     notes: list[str] = []
-    if samples is not None:
-        data["samples"] = samples
-    if seed is not None:
-        data["seed"] = seed
+    for key, value in (("samples", samples), ("seed", seed), ("days", days)):
+        if value is not None:  # an override's error names it, not the spec file
+            check_override(MonteCarloSpec, key, value)
+            data[key] = value
     if days is not None:
-        data["days"] = days
         given = data.get("measures")
         if isinstance(given, list) and given and not set(given) & set(MULTI_DAY_MEASURES):
             data["measures"] = list(MULTI_DAY_MEASURES)

@@ -56,11 +56,20 @@ table of that name (see :mod:`supplynet.analysis.sweep`). Numbers are checked ag
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from supplynet.analysis.ranges import (
     RANGES,
@@ -85,6 +94,7 @@ __all__ = [
     "GridAxis",
     "MonteCarloSpec",
     "SweepSpec",
+    "check_override",
     "describe_spec_error",
     "read_toml",
 ]
@@ -423,6 +433,34 @@ def read_toml(path: str | Path) -> tuple[dict[str, Any], str]:
     return data, str(path)
 
 
+def check_override(model: type[BaseModel], name: str, value: Any) -> None:
+    """Check a value that overrides a spec's key (an argument, a CLI option) on its own,
+    so an error names the argument and not the spec file.
+
+    Raises
+    ------
+    ScenarioError
+        ``name = value: why``.
+
+    Examples
+    --------
+    >>> check_override(MonteCarloSpec, "seed", 7)
+    >>> check_override(MonteCarloSpec, "seed", -1)
+    Traceback (most recent call last):
+    ...
+    supplynet.errors.ScenarioError: seed = -1: Input should be greater than or equal to 0
+    """
+    field = model.model_fields[name]
+    kind: Any = field.annotation
+    if field.metadata:
+        kind = Annotated[(kind, *field.metadata)]
+    try:
+        TypeAdapter(kind).validate_python(value)
+    except ValidationError as exc:
+        msg = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise ScenarioError(f"{name} = {shown(value)}: {msg}") from None
+
+
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]:
     """The model class that holds the last key of ``loc`` (for unknown-key errors)."""
     current: type[BaseModel] = model
@@ -443,12 +481,12 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]:
 def describe_spec_error(exc: ValidationError, source: str, model: type[BaseModel]) -> str:
     """One line from a pydantic error: file, key, bad value, the allowed keys."""
     where = f"{source}: " if source else ""
-    errors = exc.errors()
+    errors = _union_errors(exc.errors())
     # a misspelt key also makes a required one missing: name the misspelling first
     first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(first["loc"])
     path = ".".join(str(p) for p in loc if not str(p).startswith(("function-", "tagged-")))
-    more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     if first["type"] == "extra_forbidden":
         bad = str(loc[-1])
         allowed = _model_at(model, loc).model_fields
@@ -456,4 +494,36 @@ def describe_spec_error(exc: ValidationError, source: str, model: type[BaseModel
     value = first.get("input")
     echo = "" if isinstance(value, dict | list) else f" = {shown(value)}"
     msg = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "literal_error" and isinstance(value, str):
+        expected = str(first.get("ctx", {}).get("expected", ""))
+        hint = closest(value, re.findall(r"'([^']*)'", expected))
+        msg += f"; {hint}" if hint.startswith("did you mean") else ""
     return f"{where}{path + echo + ': ' if path else ''}{msg}{more}"
+
+
+#: pydantic's error types for a value that is not of a plain type
+_SCALAR_TYPES = {"float_type", "float_parsing", "finite_number", "int_type", "bool_type"}
+
+
+def _union_errors(errors: list[Any]) -> list[Any]:
+    """The errors that matter for a value of a union (a number or a table): pydantic
+    reports each member's, so a table with a bad entry would also read "should be a
+    valid number". A table keeps the table member's errors; a value that is neither
+    keeps one error, at the union's key, saying both."""
+    tables = {tuple(e["loc"][:-1]) for e in errors if e["type"] == "model_type"}
+    out = []
+    for e in errors:
+        loc = tuple(e["loc"])
+        scalar = e["type"] in _SCALAR_TYPES and len(loc) > 1
+        if scalar and isinstance(e.get("input"), dict):
+            continue  # a table given: the table member's errors say what is wrong
+        if e["type"] == "model_type" and any(
+            o["type"] in _SCALAR_TYPES and tuple(o["loc"][:-1]) == loc[:-1] for o in errors
+        ):
+            continue  # neither a number nor a table: said once, by the number's error
+        if scalar and loc[:-1] in tables:
+            wrong_type = e["type"].endswith("_type")  # not a number at all (else: inf, nan)
+            msg = "should be a number or a table (a distribution)" if wrong_type else e["msg"]
+            e = {**e, "loc": loc[:-1], "msg": msg}
+        out.append(e)
+    return out or errors
