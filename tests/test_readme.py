@@ -65,3 +65,28 @@ def test_baseline_by_use_table_matches_a_fresh_run() -> None:
     assert table.loc["total", "all"] == pytest.approx(8877, abs=0.5)
     assert table["served"].min() == pytest.approx(1.0, abs=1e-6)  # the open network serves all
     assert module.markdown(table) in README.read_text(encoding="utf-8")
+
+
+def test_data_table_counts_match_the_embedded_network() -> None:
+    """The README's data table says how many places, roads and arcs the network has."""
+    text = README.read_text(encoding="utf-8")
+    places = re.search(
+        r"\| `nodes\.csv` \| (\d+) places: (\d+) ports, (\d+) border posts, "
+        r"(\d+) depots, (\d+) demand nodes",
+        text,
+    )
+    roads = re.search(r"\| `edges\.csv` \| (\d+) road segments \((\d+) arcs", text)
+    assert places and roads
+    net = sn.load_network()
+    kinds = net.nodes["kind"].value_counts()
+    assert [int(v) for v in places.groups()] == [
+        len(net.nodes),
+        kinds["port"],
+        kinds["border"],
+        kinds["depot"],
+        kinds["demand"],
+    ]
+    assert [int(v) for v in roads.groups()] == [
+        net.edges["road_id"].nunique(),
+        len(net.edges),
+    ]
