@@ -313,3 +313,24 @@ def test_version_and_no_command(capsys, monkeypatch) -> None:
     code, out, err = run_cli(capsys, monkeypatch)
     assert code == 2 and "Usage" in out and "simulate" in out
     assert err == ""  # the help says it all: no empty "error:" line
+
+
+def test_figure_headers_wrap_between_words_when_ids_fold(monkeypatch) -> None:
+    """At a width where identifiers fold, the headers of figure columns wrap between
+    their words (sensitivity's "worst month at 50%" read "worst" before)."""
+    import io
+
+    from rich.console import Console
+
+    from supplynet.cli import output
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(output, "console", Console(file=buffer, width=62, color_system=None))
+    headers = ("as given", "worst month at 50%", "at 150%", "first short at 50%")
+    table = output.new_table("t", [("assumption", "id"), *[(h, "num") for h in headers]])
+    table.add_row(output.lit("demand_public_transport"), "27,597", "3,342", "4,231", "6")
+    output.show(table)
+    text = buffer.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 62
+    for word in {w for h in headers for w in h.split()} | {"27,597", "3,342", "4,231"}:
+        assert f" {word} " in text, (word, text)

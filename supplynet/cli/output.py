@@ -128,8 +128,9 @@ def show(table: Table) -> None:
         overflow = figures + 4 * len(others) > room
         for i, (column, kind) in enumerate(zip(columns, kinds, strict=True)):
             whole = kind == "num" or overflow
+            # a figure's column is as wide as its widest figure, so figures never wrap;
+            # its header may (no_wrap would cut it)
             column.width = shortest[i] if whole else min(shortest[i], share)
-            column.no_wrap = kind == "num"
         needed = sum(c.width or 0 for c in columns) + 3 * len(columns) + 1
         if needed > console.width:  # rich would cut the figures to fit: print wider
             screen = console.width
