@@ -325,12 +325,12 @@ def test_figure_headers_wrap_between_words_when_ids_fold(monkeypatch) -> None:
     from supplynet.cli import output
 
     buffer = io.StringIO()
-    monkeypatch.setattr(output, "console", Console(file=buffer, width=62, color_system=None))
+    monkeypatch.setattr(output, "console", Console(file=buffer, width=50, color_system=None))
     headers = ("as given", "worst month at 50%", "at 150%", "first short at 50%")
     table = output.new_table("t", [("assumption", "id"), *[(h, "num") for h in headers]])
     table.add_row(output.lit("demand_public_transport"), "27,597", "3,342", "4,231", "6")
     output.show(table)
     text = buffer.getvalue()
-    assert max(len(line) for line in text.splitlines()) <= 62
+    assert max(len(line) for line in text.splitlines()) <= 50
     for word in {w for h in headers for w in h.split()} | {"27,597", "3,342", "4,231"}:
         assert f" {word} " in text, (word, text)
