@@ -33,6 +33,7 @@ __all__ = [
     "Result",
     "SupplyResult",
     "ThroughputResult",
+    "json_ready",
     "rounded",
 ]
 
@@ -45,6 +46,37 @@ def rounded(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with its float columns rounded to :data:`OUTPUT_DECIMALS` (for writing)."""
     floats = df.select_dtypes("float").columns
     return df.assign(**{c: df[c].round(OUTPUT_DECIMALS) for c in floats}) if len(floats) else df
+
+
+def json_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` as JSON should read it, like its CSV: floats rounded (:func:`rounded`),
+    dates without a time of day as ``YYYY-MM-DD``, day numbers (``*_day`` columns of
+    whole numbers, NaN where there is none) as integers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"date": pd.to_datetime(["2025-09-15", "2025-09-16"]),
+    ...                    "first_stockout_day": [10.0, float("nan")]})
+    >>> json_ready(df).to_json(orient="records")
+    '[{"date":"2025-09-15","first_stockout_day":10},{"date":"2025-09-16","first_stockout_day":null}]'
+    """
+    import pandas as pd  # a result with tables has pandas loaded already
+
+    out = rounded(df)
+    changes: dict[str, Any] = {}
+    for name in out.columns:
+        col = out[name]
+        if (
+            pd.api.types.is_datetime64_any_dtype(col)
+            and (col.dropna() == col.dropna().dt.normalize()).all()
+        ):
+            changes[str(name)] = col.dt.strftime("%Y-%m-%d").astype(object).where(col.notna(), None)
+        elif str(name).endswith("_day") and pd.api.types.is_float_dtype(col):
+            whole = col.dropna()
+            if (whole == whole.round()).all():
+                changes[str(name)] = col.astype("Int64")
+    return out.assign(**changes) if changes else out
 
 
 def plain_figures(values: dict[str, Any]) -> dict[str, Any]:

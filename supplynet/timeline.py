@@ -37,7 +37,7 @@ import pandas as pd
 
 from supplynet.errors import InfeasibleError
 from supplynet.io import write_files
-from supplynet.results import plain_figures, rounded, table_files
+from supplynet.results import json_ready, plain_figures, table_files
 from supplynet.solvers import Status
 
 __all__ = ["ALL", "SupplyTimeline", "TimelineTables"]
@@ -198,7 +198,7 @@ class SupplyTimeline:
         """The summary and all tables as one JSON document."""
         doc: dict[str, Any] = {"summary": plain_figures(self.summary())}
         for name, df in self.tables().items():
-            table = rounded(df.reset_index() if any(df.index.names) else df)
+            table = json_ready(df.reset_index() if any(df.index.names) else df)
             doc[name] = json.loads(
                 table.to_json(orient="records", force_ascii=False, date_format="iso")
             )

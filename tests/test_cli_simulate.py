@@ -157,3 +157,20 @@ def test_progress_indicator_on_a_terminal(monkeypatch) -> None:
     assert simulate_cli._run_with_progress(call) == "done"
     text = buffer.getvalue()
     assert "Reading the scenario and the demand tables" in text and "Solving" in text
+
+
+def test_simulate_json_dates_and_days_read_as_in_the_csv(capsys, monkeypatch, tmp_path) -> None:
+    """JSON carries dates as ``YYYY-MM-DD`` and day numbers as integers, as the CSV does."""
+    args = ["simulate", "examples/scenarios/six_week_cut.toml", "--days", "12"]
+    code, out, err = run_cli(capsys, monkeypatch, *args, "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    code, _, err = run_cli(capsys, monkeypatch, *args, "--out", str(tmp_path / "csv"))
+    assert code == 0, err
+    daily = pd.read_csv(tmp_path / "csv" / "daily.csv", dtype={"date": str})
+    assert [r["date"] for r in doc["daily"]] == daily["date"].tolist()
+    assert doc["daily"][0]["date"] == "2025-09-15"
+    nodes = pd.read_csv(tmp_path / "csv" / "nodes.csv")
+    days = [r["first_stockout_day"] for r in doc["nodes"]]
+    assert all(d is None or type(d) is int for d in days) and any(days)
+    assert days == [None if pd.isna(d) else int(d) for d in nodes["first_stockout_day"]]
