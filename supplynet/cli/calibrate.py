@@ -35,6 +35,7 @@ from supplynet.cli.output import (
     jsonable,
     lit,
     new_table,
+    pct,
     progress_bar,
     show,
 )
@@ -223,7 +224,7 @@ def _print_backtest(results: list[BacktestResult], freq: str) -> None:
             lit(row["name"]),
             fmt(float(row["demand_m3"])),
             fmt(float(row["shortfall_m3"])),
-            f"{float(row['met_share']):.0%}",
+            pct(float(row["met_share"])),
         )
     show(table)
 

@@ -32,6 +32,7 @@ __all__ = [
     "jsonable",
     "lit",
     "new_table",
+    "pct",
     "show",
 ]
 
@@ -160,6 +161,28 @@ def fmt(value: Any, digits: int = 0) -> str:
             return "∞" if value > 0 else "-∞"
         return f"{value:,.{digits}f}"
     return str(value)
+
+
+def pct(share: float) -> str:
+    """A share as a whole percent, except that it never reads 100% or 0% when it is not
+    (99.6% of demand met is "99.6%", next to the shortfall it leaves); ``-`` for missing.
+
+    Examples
+    --------
+    >>> pct(0.31), pct(0.996), pct(1.0), pct(0.004), pct(0.0), pct(float("nan"))
+    ('31%', '99.6%', '100%', '0.4%', '0%', '-')
+    >>> pct(0.99999), pct(0.00001)
+    ('99.9%', '0.1%')
+    """
+    if share != share:
+        return "-"
+    text = f"{share:.0%}"
+    permille = round(share * 1000, 6)  # 0.996 * 1000 is 995.999...
+    if text == "100%" and share < 1:
+        text = f"{math.floor(permille) / 10:.1f}%"
+    elif text == "0%" and share > 0:
+        text = f"{math.ceil(permille) / 10:.1f}%"
+    return text
 
 
 def jsonable(value: Any) -> Any:

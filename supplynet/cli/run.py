@@ -32,6 +32,7 @@ from supplynet.cli.output import (
     jsonable,
     lit,
     new_table,
+    pct,
     show,
 )
 
@@ -181,7 +182,7 @@ def _print_throughput(summary: dict[str, Any], flow: ThroughputResult) -> None:
         fmt(flow.delivered_m3_day),
         fmt(flow.summary()["delivered_tankers_day"], 1),
         fmt(summary["baseline_delivered_m3_day"]),
-        "-" if share is None else f"{share:.0%}",
+        "-" if share is None else pct(share),
     )
     show(head)
     for note in flow.notes:
@@ -224,7 +225,7 @@ def _print_throughput(summary: dict[str, Any], flow: ThroughputResult) -> None:
             fmt(row["flow_m3_day"]),
             fmt(row["entry_m3_day"]),
             fmt(row["capacity_m3_day"]),
-            "-" if used != used else f"{used:.0%}",
+            pct(used),
         )
     total = math.fsum(e for e in borders.column("entry_m3_day") if not _missing(e))
     entry.add_row("total entry", "", "", fmt(total), "", "", style="bold")
@@ -315,7 +316,7 @@ def _print_supply(supply: SupplyResult) -> None:
             fmt(row["demand_m3_day"]),
             fmt(row["delivered_m3_day"]),
             fmt(row["shortfall_m3_day"]),
-            "-" if met != met else f"{met:.0%}",
+            pct(met),
             fmt(row["stock_days_at_shortfall"], 1),
         )
     show(demand)

@@ -23,7 +23,7 @@ from supplynet.cli.options import (
     SolverOpt,
     VerboseOpt,
 )
-from supplynet.cli.output import console, csv_stream, err_console, fmt, lit, new_table, show
+from supplynet.cli.output import console, csv_stream, err_console, fmt, lit, new_table, pct, show
 from supplynet.cli.run import NotOptimal
 
 if TYPE_CHECKING:
@@ -241,7 +241,7 @@ def _print_cover(timeline: SupplyTimeline, focus: str) -> None:
             fmt(float(row["days_of_cover"])),
             lit(shorts),
             fmt(float(row["shortfall_m3"])),
-            f"{float(row['met_share']):.0%}",
+            pct(float(row["met_share"])),
         )
     show(table)
     products = list(timeline.products)
@@ -281,7 +281,7 @@ def _print_classes(timeline: SupplyTimeline) -> None:
         met = 1 - total / demand[cls] if demand.get(cls, 0.0) > 0 else 1.0
         cells: list[Text | str] = [lit(cls)]
         cells += [fmt(float(v)) if v is not None and v == v else "-" for v in values]
-        cells += [fmt(total), f"{met:.0%}"]
+        cells += [fmt(total), pct(met)]
         table.add_row(*cells)
     show(table)
 
