@@ -334,3 +334,14 @@ def test_figure_headers_wrap_between_words_when_ids_fold(monkeypatch) -> None:
     assert max(len(line) for line in text.splitlines()) <= 50
     for word in {w for h in headers for w in h.split()} | {"27,597", "3,342", "4,231"}:
         assert f" {word} " in text, (word, text)
+
+
+def test_help_joins_docstring_lines_into_paragraphs(capsys, monkeypatch) -> None:
+    """A command's help rewraps its docstring at the screen's width: a line break in the
+    source is not a line break on screen ("... 2 on bad" / "input.")."""
+    code, out, _ = run_cli(capsys, monkeypatch, "simulate", "--help", columns=80)
+    assert code == 0
+    lines = [line.strip() for line in out.splitlines()]
+    exit_line = next(i for i, line in enumerate(lines) if line.startswith("Exit status"))
+    text = " ".join(lines[exit_line : exit_line + 2])
+    assert "2 on bad input." in text and lines[exit_line + 1] != "input."

@@ -55,10 +55,13 @@ EXIT_INTERRUPTED = 130
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode="markdown",  # docstring lines join into paragraphs (not hard breaks)
     pretty_exceptions_enable=False,
     help="Fuel supply to Bamako over West African road corridors.",
 )
-network_app = typer.Typer(no_args_is_help=True, help="Inspect or build networks.")
+network_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode="markdown", help="Inspect or build networks."
+)
 app.add_typer(network_app, name="network")
 
 
