@@ -345,3 +345,26 @@ def test_help_joins_docstring_lines_into_paragraphs(capsys, monkeypatch) -> None
     exit_line = next(i for i, line in enumerate(lines) if line.startswith("Exit status"))
     text = " ".join(lines[exit_line : exit_line + 2])
     assert "2 on bad input." in text and lines[exit_line + 1] != "input."
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run"],
+        ["simulate"],
+        ["report"],
+        ["backtest"],
+        ["sensitivity"],
+        ["criticality"],
+        ["interdict"],
+        ["montecarlo"],
+        ["sweep"],
+        ["corridors"],
+        ["network", "build"],
+        ["network", "info"],
+    ],
+)
+def test_help_at_80_columns_cuts_nothing(capsys, monkeypatch, command: list[str]) -> None:
+    code, out, _ = run_cli(capsys, monkeypatch, *command, "--help", columns=80)
+    assert code == 0
+    assert "…" not in out, [line for line in out.splitlines() if "…" in line]

@@ -51,21 +51,28 @@ def build_command(
     corridor_buffer_km: Annotated[
         float, typer.Option(help="With 'overpass' and no region: buffer around the default routes.")
     ] = 20.0,
-    highway: Annotated[str, typer.Option(help="Road classes to keep, comma-separated.")] = ",".join(
-        DEFAULT_HIGHWAYS
-    ),
+    highway: Annotated[
+        str,
+        typer.Option(
+            help="Road classes to keep, comma-separated.",
+            show_default="motorway to secondary, with their links",
+        ),
+    ] = ",".join(DEFAULT_HIGHWAYS),
     facilities: Annotated[
         Path | None,
         typer.Option(
-            help="Facility CSV (node_id,name,kind,lon,lat,...); default the embedded one."
+            help="Facility CSV (node_id, name, kind, lon, lat, ...); default the embedded one."
         ),
     ] = None,
     capacity_table: Annotated[
         Path | None,
-        typer.Option(help="Road capacity CSV (highway,surface,tanker_trucks_day,speed_kmh)."),
+        typer.Option(help="Road capacity CSV (highway, surface, tanker_trucks_day, speed_kmh)."),
     ] = None,
     capacity_fallback: Annotated[
-        bool, typer.Option(help="Use the table's '*' row for road classes it lacks.")
+        bool,
+        typer.Option(
+            "--capacity-fallback", help="Use the table's '*' row for road classes it lacks."
+        ),
     ] = False,
     tanker_m3: Annotated[float | None, typer.Option(help="Tanker size in m3.")] = None,
     boundaries: Annotated[
