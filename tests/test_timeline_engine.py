@@ -228,6 +228,21 @@ def test_simulate_supply_solves_an_unchanged_network_cold(
     assert tl.objective == pytest.approx(other.objective, rel=1e-8)
 
 
+def test_assumptions_are_not_changes_of_the_days() -> None:
+    """An assumption (slower trucks, another penalty) holds every day but cuts nothing:
+    it does not make a scenario look changed on every day, so a six-week cut over 180
+    days keeps its choice (measured: the first pass there took 23.6 s against 7.4 s)."""
+    from supplynet.analysis.timeline_solve import uses_passes
+
+    six_weeks = sn.Scenario.from_file("examples/scenarios/six_week_cut.toml")
+    slower = six_weeks.model_copy(update={"assumptions": {"truck_time_factor": 1.2}})
+    assert uses_passes(six_weeks, 180) is uses_passes(slower, 180) is False
+    assert uses_passes(six_weeks, 60) is uses_passes(slower, 60) is True
+    penalty = sn.Scenario(name="p", assumptions={"unmet_penalty_per_m3": 5e6})
+    assert not uses_passes(penalty, 180)
+    assert uses_passes(sn.Scenario(name="d", demand_factor=0.9), 180)  # demand stays one
+
+
 @pytest.mark.parametrize(("scenario", "days"), [("blockade_2025", 25), ("escorted_convoys", 30)])
 def test_parallel_simplex_takes_the_serial_pivots(net, scenario: str, days: int) -> None:
     """HiGHS's parallel dual simplex (SIP) reaches the very same solution, not another

@@ -76,10 +76,10 @@ DUAL_EDGE_WEIGHTS = -1
 
 #: :func:`~supplynet.analysis.simulate.simulate_supply` uses the hold-free first pass only
 #: for a scenario whose changes hold on at least this share of the horizon (its untimed
-#: keys count as every day, its ``events`` on their days; stocks, weights and labels are
-#: not changes of the days). Measured on 2026-12-02, 180 days, all products, with the
-#: held routes, first pass against none: blockade_2025 2.9 s against 10.4 s,
-#: sanctions_2022 2.6 against 6.4 s, kayes_region_closed 1.6 against 5.1 s,
+#: keys count as every day, its ``events`` on their days; stocks, weights, assumptions
+#: and labels are not changes of the days: ``_NOT_DAILY``). Measured on 2026-12-02, 180
+#: days, all products, with the held routes, first pass against none: blockade_2025 2.9 s
+#: against 10.4 s, sanctions_2022 2.6 against 6.4 s, kayes_region_closed 1.6 against 5.1 s,
 #: humanitarian_priority 4.9 against 12.6 s, escorted_convoys 1.7 against 2.9 s; the
 #: other way round where the network stays as built on most days: the unchanged network
 #: 47 s against 7.1 s, six_week_cut (42 of 180 days cut) 25 s against 7.7 s. Between
@@ -102,8 +102,23 @@ PASSES_MIN_CHANGED_SHARE = 0.5
 #: (0.86-1.19x), so smaller models stay serial
 PARALLEL_MIN_COLUMNS = 70_000
 
-#: Scenario keys that do not change the network by day (labels, initial state, weights)
-_NOT_DAILY = {"name", "description", "days", "start_date", "events", "stock_m3", "node_weights"}
+#: Scenario keys that do not change the network by day (labels, initial state, weights,
+#: and the model's assumptions: lead times, costs, the penalty). Measured on 2026-12-04,
+#: 180 days, first pass against none: six_week_cut with ``truck_time_factor = 1.2`` 23.6
+#: against 7.4 s (with the assumption counted as a change on every day, the pass was
+#: chosen); the unchanged network with it 6.7 against 6.7 s, with ``unmet_penalty_per_m3
+#: = 5e6`` 10.2 against 8.4 s. ``demand_factor`` stays a change (the unchanged network
+#: at 0.9: 2.5 against 5.9 s)
+_NOT_DAILY = {
+    "name",
+    "description",
+    "days",
+    "start_date",
+    "events",
+    "stock_m3",
+    "node_weights",
+    "assumptions",
+}
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +143,8 @@ def uses_passes(scenario: Scenario, days: int | None = None) -> bool:
     >>> six_weeks = Scenario(name="cut", events=[cut])
     >>> uses_passes(six_weeks, 60), uses_passes(six_weeks, 180)
     (True, False)
+    >>> uses_passes(Scenario(name="slow trucks", assumptions={"truck_time_factor": 1.2}))
+    False
     """
     if scenario.changes_nothing:
         return False
