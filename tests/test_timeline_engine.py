@@ -243,6 +243,24 @@ def test_assumptions_are_not_changes_of_the_days() -> None:
     assert uses_passes(sn.Scenario(name="d", demand_factor=0.9), 180)  # demand stays one
 
 
+def test_timed_rationing_and_convoys_count_on_their_days() -> None:
+    """A rationing rule or a convoy schedule changes the days of its window only, as an
+    event does (measured: six_week_cut with the market rationed from day 20 to 60, over
+    180 days, 9.7 s with the first pass against 5.9 s without)."""
+    from supplynet.analysis.timeline_solve import uses_passes
+    from supplynet.scenario.timeline import Convoy, Rationing
+
+    some_days = {"class": "general_market", "factor": 0.5, "start_day": 20, "end_day": 60}
+    every_day = {"class": "general_market", "factor": 0.5}
+    rationed = sn.Scenario(name="r", rationing=[Rationing.model_validate(some_days)])
+    assert not uses_passes(rationed, 180) and uses_passes(rationed, 70)
+    assert uses_passes(sn.Scenario(name="r", rationing=[Rationing.model_validate(every_day)]))
+    convoy = {"corridor": "dakar-kayes", "every_days": 10, "max_tankers": 100}
+    late = Convoy.model_validate({**convoy, "start_day": 150})
+    assert not uses_passes(sn.Scenario(name="c", convoys=[late]), 180)
+    assert uses_passes(sn.Scenario(name="c", convoys=[Convoy.model_validate(convoy)]), 180)
+
+
 @pytest.mark.parametrize(("scenario", "days"), [("blockade_2025", 25), ("escorted_convoys", 30)])
 def test_parallel_simplex_takes_the_serial_pivots(net, scenario: str, days: int) -> None:
     """HiGHS's parallel dual simplex (SIP) reaches the very same solution, not another

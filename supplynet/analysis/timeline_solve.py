@@ -119,6 +119,12 @@ _NOT_DAILY = {
     "node_weights",
     "assumptions",
 }
+#: Timed scenario keys, counted as changes on the days of each one's window (a rationing
+#: rule, a convoy schedule), as ``events`` are. Measured on 2026-12-04, 180 days, first
+#: pass against none: six_week_cut with the general market rationed to half from day 20
+#: to 60 9.7 against 5.9 s (counted as every day, the pass was chosen); rationed on
+#: every day 4.7 against 4.5 s, and the unchanged network so rationed 2.7 against 4.5 s
+_ON_THEIR_DAYS = ("events", "rationing", "convoys")
 
 logger = logging.getLogger(__name__)
 
@@ -148,18 +154,20 @@ def uses_passes(scenario: Scenario, days: int | None = None) -> bool:
     """
     if scenario.changes_nothing:
         return False
-    plain = Scenario(name=scenario.name).model_dump(exclude=_NOT_DAILY)
-    if scenario.model_dump(exclude=_NOT_DAILY) != plain:
+    untimed = _NOT_DAILY | set(_ON_THEIR_DAYS)
+    plain = Scenario(name=scenario.name).model_dump(exclude=untimed)
+    if scenario.model_dump(exclude=untimed) != plain:
         return True  # an untimed change holds every day
     horizon = days or scenario.days or 30
     changed = np.zeros(horizon, dtype=bool)
     start = scenario.start_date
-    for i, event in enumerate(scenario.events):
-        try:
-            first, last = event.window(f"events.{i}", horizon, start)
-        except ScenarioError:
-            continue  # the inputs report it; an event beyond the horizon changes nothing
-        changed[first : last + 1] = True
+    for key in _ON_THEIR_DAYS:
+        for i, operation in enumerate(getattr(scenario, key)):
+            try:
+                first, last = operation.window(f"{key}.{i}", horizon, start)
+            except ScenarioError:
+                continue  # the inputs report it; one beyond the horizon changes nothing
+            changed[first : last + 1] = True
     return bool(changed.mean() >= PASSES_MIN_CHANGED_SHARE)
 
 
