@@ -315,10 +315,7 @@ def backtest_command(
     if days is not None and days < full:
         end = sc.start_date + dt.timedelta(days=days - 1)
         shorter = obs.within(sc.start_date, end)
-        left = sum(
-            len(a) - len(b)
-            for a, b in zip(obs.tables().values(), shorter.tables().values(), strict=True)
-        )
+        left = obs.n_rows - shorter.n_rows
         if left:
             note = f"note: --days {days}: {left} report rows that end after {end} left out"
             err_console.print(lit(note, "dim"))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from supplynet.analysis.backtest import BacktestResult, backtest
+from supplynet.analysis.backtest import BacktestResult, backtest, fit_to_horizon
 from supplynet.analysis.criticality import CriticalityResult, criticality
 from supplynet.analysis.interdiction import InterdictionResult, interdict
 from supplynet.errors import SupplynetError
@@ -456,10 +456,8 @@ def _backtest(run: ScenarioRun, net: Network, solver: str | None) -> None:
         if horizon:
             start = sc.start_date
             end = start + dt.timedelta(days=horizon - 1)
-            kept = observed.within(start, end)
-            left = sum(len(t) for t in observed.tables().values()) - sum(
-                len(t) for t in kept.tables().values()
-            )
+            kept = fit_to_horizon(observed, start, end, embedded=True, scenario=sc.name)
+            left = observed.n_rows - kept.n_rows
             if left:
                 run.backtest_note = (
                     f"{left} row(s) of the observed record (arrivals, attacks, measures) lie "
