@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -294,3 +295,23 @@ def test_multi_day_tables_are_built_beside_the_other_runs(monkeypatch) -> None:
     assert {name for name, _ in built_in} == set(runs_module.TIMELINE_TABLES)
     assert len(built_in) == 2 * len(runs_module.TIMELINE_TABLES)  # each once per run
     assert all(thread.startswith("supplynet-simulate") for _, thread in built_in)
+
+
+def test_stacked_areas_leave_out_series_that_are_zero_on_every_day() -> None:
+    from supplynet.report.figures import chart_series_by_scenario, render_svg
+
+    days = pd.RangeIndex(1, 6, name="day")
+    flowing = pd.DataFrame({"dakar": [1.0, 2, 0, 0, 1], "abidjan": 0.0, "lome": [0, 0, 0, 3.0, 0]})
+    nothing = pd.DataFrame({"dakar": 0.0, "abidjan": np.nan}, index=days)
+    fig = chart_series_by_scenario(
+        {"a": flowing.set_index(days), "b": nothing}, ylabel="m3/day", kind="area"
+    )
+    top, bottom = fig.axes[:2]
+    assert len(top.collections) == 2  # dakar and lome; abidjan is zero throughout
+    assert not bottom.collections and [t.get_text() for t in bottom.texts] == ["none"]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["dakar", "lome"]
+    assert "none" in render_svg(fig, "k")
+    # lines keep every series: a stock at zero all along is a figure worth showing
+    lines = chart_series_by_scenario({"a": flowing.set_index(days)}, ylabel="m3")
+    assert len(lines.axes[0].lines) == 3

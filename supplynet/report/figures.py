@@ -219,7 +219,15 @@ def chart_series_by_scenario(
     dates: Mapping[str, Mapping[Any, Any]] | None = None,
 ) -> Figure:
     """One panel per scenario of a day-indexed table: lines (``kind="line"``) or
-    stacked areas (``"area"``), one colour per column, shared across panels."""
+    stacked areas (``"area"``), one colour per column, shared across panels.
+
+    A stacked area leaves out the columns that are zero on every day of its panel (they
+    would draw nothing, and cost a polygon each in the SVG: the arrivals by corridor of
+    the four example scenarios over 180 days, 681 kB with them, 484 kB without); a
+    panel with nothing left says so.
+    """
+    if kind == "area":
+        series = {name: _nonzero_columns(frame) for name, frame in series.items()}
     names = list(series)
     columns: list[str] = []
     for frame in series.values():
@@ -232,7 +240,18 @@ def chart_series_by_scenario(
             frame = series[name]
             mapping = (dates or {}).get(name) or {}
             x = [mapping.get(d, d) for d in frame.index]
-            if kind == "area":
+            if kind == "area" and not len(frame.columns):
+                ax.plot(x, np.zeros(len(x)), color="#999999", lw=0.8)
+                ax.text(
+                    0.5,
+                    0.5,
+                    "none",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    color="#555555",
+                )
+            elif kind == "area":
                 ax.stackplot(
                     x,
                     *(frame[c].to_numpy(dtype=float) for c in frame.columns),
@@ -265,6 +284,13 @@ def chart_series_by_scenario(
                 label.set_rotation(30)
                 label.set_horizontalalignment("right")
     return fig
+
+
+def _nonzero_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns of a day-indexed table that are not zero (or missing) on every day."""
+    values = frame.to_numpy(dtype=float)
+    keep = (np.nan_to_num(np.abs(values)) > 0).any(axis=0)
+    return frame.loc[:, keep]
 
 
 def chart_backtest(flat: pd.DataFrame, *, ylabel: str = "m3 per period") -> Figure:
