@@ -35,6 +35,8 @@ import pandas as pd
 
 from supplynet.datasets import data_path
 from supplynet.errors import DataError, closest
+from supplynet.network import Network
+from supplynet.paths import data_dir
 
 __all__ = [
     "DEFAULT_MIX",
@@ -195,6 +197,29 @@ def _known(where: str, row: int, column: str, value: str, choices: list[str]) ->
             f"{value!r}; {closest(value, choices)}"
         )
     return value
+
+
+def network_demand_tables(net: Network) -> DemandTables:
+    """The multi-day tables that go with a network: those of the folder it was read from
+    when that folder holds any of them (then it must hold all of :data:`DEMAND_FILES`),
+    else the embedded ones.
+
+    A copy of ``data/`` with its ``demand.csv`` edited runs the multi-day model on the
+    edited demand; a network built from OpenStreetMap, with no such file, on the embedded
+    tables (and as one product where they name nodes it lacks).
+
+    Examples
+    --------
+    >>> import supplynet as sn
+    >>> network_demand_tables(sn.load_network()).source
+    'embedded'
+    """
+    folder = net.folder
+    if folder is None or folder.resolve() == data_dir().resolve():
+        return load_demand_tables()
+    if not any((folder / name).exists() for name in DEMAND_FILES):
+        return load_demand_tables()
+    return load_demand_tables(folder)
 
 
 def load_demand_tables(folder: str | Path | None = None) -> DemandTables:

@@ -82,6 +82,10 @@ class Network:
         Nodes keyed by node id, arcs keyed by edge id (see the module docstring).
     name : str
         A label for reports.
+    folder : Path or None
+        The folder the network was read from (``None`` for a GeoPackage or a network
+        built in memory): its multi-day tables, when it holds them, go with it
+        (:func:`supplynet.demand.network_demand_tables`).
 
     Examples
     --------
@@ -95,6 +99,7 @@ class Network:
 
     graph: nx.MultiDiGraph
     name: str = "network"
+    folder: Path | None = field(default=None, repr=False)
     _edge_index: dict[str, tuple[Any, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -117,7 +122,7 @@ class Network:
 
     def with_graph(self, G: nx.MultiDiGraph, *, name: str | None = None) -> Network:
         """Return a new Network on ``G`` (used by scenarios; ``self`` is unchanged)."""
-        return Network(G, name=name or self.name)
+        return Network(G, name=name or self.name, folder=self.folder)
 
     @classmethod
     def from_tables(
@@ -184,7 +189,7 @@ class Network:
         metadata = dict(tables.graph)
         if name:
             metadata["name"] = name
-        return cls.from_tables(
+        net = cls.from_tables(
             tables.nodes,
             tables.edges,
             name=name or tables.name or (source.stem if source.is_file() else source.name),
@@ -192,6 +197,9 @@ class Network:
             source=str(source),
             metadata=metadata,
         )
+        if source.is_dir():
+            object.__setattr__(net, "folder", source)
+        return net
 
     @classmethod
     def from_csv(cls, folder: str | Path, *, name: str | None = None) -> Network:

@@ -283,3 +283,56 @@ def test_bad_tables_name_file_row_and_column(
 def test_missing_table_file(tmp_path: Path) -> None:
     with pytest.raises(sn.DataError, match=r"products\.csv: file not found"):
         load_demand_tables(tmp_path)
+
+
+def test_a_network_folder_brings_its_own_demand_tables(tmp_path: Path, net: sn.Network) -> None:
+    import shutil
+
+    from supplynet.demand import network_demand_tables
+
+    folder = tmp_path / "copy"
+    shutil.copytree(sn.load_network().folder, folder)
+    demand = pd.read_csv(folder / "demand.csv", dtype=str, keep_default_na=False)
+    bamako = demand["node_id"] == "bamako"
+    demand.loc[bamako, "demand_m3_day"] = [
+        str(2 * float(v)) for v in demand.loc[bamako, "demand_m3_day"]
+    ]
+    demand.to_csv(folder / "demand.csv", index=False)
+    copy = sn.load_network(folder)
+    assert copy.folder == folder
+    assert network_demand_tables(copy).source == str(folder)
+    assert network_demand_tables(net).source == "embedded"
+    # a scenario's network keeps its folder, and so its tables
+    cut = sn.Scenario(name="cut", blocked_edges=["kati_bamako"])
+    assert cut.apply(copy).folder == folder
+    from supplynet.analysis.simulate import build_timeline_lp
+
+    ours, embedded = build_timeline_lp(copy, None, 3)[1], build_timeline_lp(net, None, 3)[1]
+    ratio = ours.data.demand_m3.sum() / embedded.data.demand_m3.sum()
+    bamako_share = float(
+        load_demand_tables().demand.query("node_id == 'bamako'")["demand_m3_day"].sum()
+    ) / float(load_demand_tables().demand["demand_m3_day"].sum())
+    assert ratio == pytest.approx(1 + bamako_share, rel=1e-9)
+    # a folder with some of the tables but not all: the missing file is named
+    (folder / "depots.csv").unlink()
+    with pytest.raises(sn.DataError, match=r"depots\.csv: file not found"):
+        sn.simulate_supply(sn.load_network(folder), None, 3)
+    # a folder with none of them (a network built from OpenStreetMap): the embedded ones
+    for name in DEMAND_FILES:
+        (folder / name).unlink(missing_ok=True)
+    assert network_demand_tables(sn.load_network(folder)).source == "embedded"
+
+
+def test_a_note_when_the_tables_demand_is_not_the_networks(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(sn.load_network().folder, folder)
+    nodes = pd.read_csv(folder / "nodes.csv", dtype=str, keep_default_na=False)
+    at = nodes["node_id"] == "bamako"
+    nodes.loc[at, "demand_m3_day"] = str(2 * float(nodes.loc[at, "demand_m3_day"].iloc[0]))
+    nodes.to_csv(folder / "nodes.csv", index=False)
+    assert not sn.simulate_supply(sn.load_network(), None, 2).notes
+    notes = sn.simulate_supply(sn.load_network(folder), None, 2).notes
+    assert len(notes) == 1 and "bamako: 4,231 against 8,461" in notes[0]
+    assert f"{folder}/demand.csv" in notes[0]

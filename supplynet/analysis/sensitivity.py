@@ -36,7 +36,7 @@ import pandas as pd
 
 from supplynet.analysis.executors import make_executor
 from supplynet.analysis.simulate import DEFAULT_DAYS, simulate_supply
-from supplynet.demand import DemandTables, load_demand_tables
+from supplynet.demand import DemandTables, load_demand_tables, network_demand_tables
 from supplynet.errors import DataError, ScenarioError, closest, shown
 from supplynet.io import write_files
 from supplynet.network import Network
@@ -378,7 +378,7 @@ def sensitivity(
     sc = Scenario.coerce(scenario)
     horizon = days if days is not None else sc.days or DEFAULT_DAYS
     run = sc if days is None else sc.truncated(days)
-    tables = tables or load_demand_tables()
+    tables = tables or network_demand_tables(net)
     target = net.node_id(focus)
     chosen = _parameters(tables, run, parameters)
     jobs: list[tuple[Any, ...]] = [("base", "base", 1.0)]

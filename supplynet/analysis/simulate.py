@@ -17,7 +17,7 @@ from pathlib import Path
 from supplynet.analysis.timeline_inputs import TimelineInputs, prepare_timeline
 from supplynet.analysis.timeline_solve import solve_timeline_lp, uses_parallel, uses_passes
 from supplynet.analysis.timeline_tables import SolutionTables
-from supplynet.demand import DemandTables, load_demand_tables
+from supplynet.demand import DemandTables, network_demand_tables
 from supplynet.formulations.arrays import LinearProgram
 from supplynet.formulations.multiperiod import MultiPeriodLayout, build_multiperiod
 from supplynet.network import Network
@@ -74,7 +74,7 @@ def _prepare(
         net,
         sc,
         days if days is not None else sc.days or DEFAULT_DAYS,
-        tables or load_demand_tables(),
+        tables or network_demand_tables(net),
         single_product=single_product,
         lead_times=lead_times,
     )
@@ -110,8 +110,9 @@ def simulate_supply(
         steady-state demand). ``False``: the demand tables by class and product. Default:
         the tables when they cover the network (the embedded one), else one product.
     tables : DemandTables, optional
-        Demand, depots, supply mix and lead-time inputs (default the embedded tables,
-        :func:`supplynet.demand.load_demand_tables`).
+        Demand, depots, supply mix and lead-time inputs (default: those of the folder the
+        network was read from when it holds them, else the embedded tables;
+        :func:`supplynet.demand.network_demand_tables`).
     lead_times : {"rounded", "split"}
         How lead times in days become whole days: ``"rounded"`` (whole days per arc,
         chosen so that routes from the supply points keep their time to within half a

@@ -134,6 +134,8 @@ def prepare_timeline(
             f"the demand tables ({tables.source}) name node(s) the network lacks: "
             f"{', '.join(missing[:5])}; run with single_product=True (--single-product)"
         )
+    if not single_product:
+        notes.extend(_demand_mismatch(net, tables))
     node_ids = tuple(str(n) for n in G.nodes)
     pos = {n: i for i, n in enumerate(node_ids)}
     arc_ids = tuple(str(k) for _, _, k in G.edges(keys=True))
@@ -368,6 +370,30 @@ def _pipeline(
     covered = np.arange(demand_m3.shape[0])[:, None] < first[None, :]
     credit = np.minimum(demand_m3, share * served * normal[None, :])
     return np.where(covered, credit, 0.0)
+
+
+def _demand_mismatch(net: Network, tables: DemandTables) -> list[str]:
+    """A note when the tables' demand at a node is not the network's ``demand_m3_day``
+    there (the steady state reads the network, the multi-day model the tables)."""
+    by_node = tables.demand.groupby("node_id")["demand_m3_day"].sum()
+    off = []
+    for node, data in net.graph.nodes(data=True):
+        ours = float(data.get("demand_m3_day") or 0.0)
+        theirs = float(by_node.get(str(node), 0.0))
+        if abs(ours - theirs) > max(1.0, 0.005 * max(ours, theirs)):
+            off.append((str(node), theirs, ours))
+    if not off:
+        return []
+    shown = ", ".join(f"{n}: {t:,.0f} against {o:,.0f}" for n, t, o in off[:3])
+    more = f" and {len(off) - 3} more" if len(off) > 3 else ""
+    where = (
+        "the embedded demand.csv" if tables.source == "embedded" else f"{tables.source}/demand.csv"
+    )
+    return [
+        f"the multi-day demand ({where}) is not the network's "
+        f"demand_m3_day at {len(off)} node(s) ({shown}{more} m3/day): this model uses "
+        "demand.csv; edit it, or set the scenario's demand key, which both models follow"
+    ]
 
 
 def _demand_rows(

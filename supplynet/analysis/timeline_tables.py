@@ -301,8 +301,14 @@ class SolutionTables:
                     }
                 )
             )
-        frame = pd.concat(frames, ignore_index=True).set_index(names)
-        return self._with_dates(frame)
+        if not frames:  # a network without corridors (one built without them)
+            frame = pd.DataFrame(
+                {"corridor": pd.Series([], dtype=object), "day": pd.Series([], dtype=int)}
+                | {c: pd.Series([], dtype=float) for c in _CORRIDOR_COLUMNS}
+            )
+        else:
+            frame = pd.concat(frames, ignore_index=True)
+        return self._with_dates(frame.set_index(names))
 
     def balance(self) -> pd.DataFrame:
         d = self.d
