@@ -336,3 +336,16 @@ def test_a_note_when_the_tables_demand_is_not_the_networks(tmp_path: Path) -> No
     notes = sn.simulate_supply(sn.load_network(folder), None, 2).notes
     assert len(notes) == 1 and "bamako: 4,231 against 8,461" in notes[0]
     assert f"{folder}/demand.csv" in notes[0]
+
+
+def test_a_network_without_corridors_has_an_empty_corridor_table() -> None:
+    G = sn.load_network().graph.copy()
+    for _, _, data in G.edges(data=True):
+        data.pop("corridors", None)
+    plain = sn.Network.from_graph(G, name="no corridors")
+    assert not plain.corridors
+    timeline = sn.simulate_supply(plain, None, 3)
+    assert timeline.status is sn.Status.OPTIMAL
+    assert timeline.corridors.empty
+    assert list(timeline.corridors.columns) == ["dispatch_m3", "arrivals_m3", "lost_m3"]
+    assert timeline.corridors.index.names == ["corridor", "day"]
