@@ -35,6 +35,7 @@ __all__ = [
     "ThroughputResult",
     "json_ready",
     "rounded",
+    "summary_json",
 ]
 
 #: decimal places of the figures in CSV and JSON outputs (0.1 L for m3); results keep
@@ -43,9 +44,15 @@ OUTPUT_DECIMALS = 4
 
 
 def rounded(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with its float columns rounded to :data:`OUTPUT_DECIMALS` (for writing)."""
+    """``df`` with its float columns rounded to :data:`OUTPUT_DECIMALS` (for writing),
+    infinities empty as NaN is (an unbounded figure, such as the days a stock lasts with
+    nothing short, reads as ``null`` in JSON and as an empty cell in CSV)."""
     floats = df.select_dtypes("float").columns
-    return df.assign(**{c: df[c].round(OUTPUT_DECIMALS) for c in floats}) if len(floats) else df
+    if not len(floats):
+        return df
+    return df.assign(
+        **{c: df[c].round(OUTPUT_DECIMALS).replace([np.inf, -np.inf], np.nan) for c in floats}
+    )
 
 
 def json_ready(df: pd.DataFrame) -> pd.DataFrame:
@@ -89,6 +96,37 @@ def plain_figures(values: dict[str, Any]) -> dict[str, Any]:
         else:
             out[k] = v
     return out
+
+
+def summary_json(values: Mapping[str, Any]) -> str:
+    """A summary as the text of ``summary.json``: valid JSON (NaN and infinity are
+    ``null``, at any depth), floats rounded to :data:`OUTPUT_DECIMALS`.
+
+    Examples
+    --------
+    >>> print(summary_json({"first_stockout_day": float("nan"), "by": {"x": 1 / 3}}))
+    {
+      "first_stockout_day": null,
+      "by": {
+        "x": 0.3333
+      }
+    }
+    """
+    return json.dumps(_json_tree(values), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _json_tree(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _json_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_tree(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_json_tree(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return round(value, OUTPUT_DECIMALS) if math.isfinite(value) else None
+    return value
 
 
 def _json_value(value: Any) -> Any:

@@ -7,6 +7,7 @@ import math
 import tomllib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import random_network
 from test_cli import run_cli
@@ -157,3 +158,17 @@ def test_cli_criticality_with_days(capsys, monkeypatch, tmp_path) -> None:
     steady = ("--measure", "max_flow")
     code, _, err = run_cli(capsys, monkeypatch, "criticality", "--days", "5", *steady)
     assert code == 2 and "add 'days_of_cover'" in err
+
+
+def test_summary_json_is_valid_json_with_null_for_never(net) -> None:
+    import json
+
+    from supplynet.results import rounded, summary_json
+
+    res = sn.criticality(net, None, days=5, elements=["kati_bamako", "bougouni_bamako"])
+    text = res.files()["summary.json"]
+    doc = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in summary.json"))
+    assert "NaN" not in text and "Infinity" not in text
+    assert doc == json.loads(summary_json(res.summary()))
+    frame = rounded(pd.DataFrame({"k": ["a", "b", "c"], "days": [1.0, float("inf"), float("nan")]}))
+    assert frame.to_csv(index=False).splitlines() == ["k,days", "a,1.0", "b,", "c,"]

@@ -18,7 +18,6 @@ regions) is read from the same run.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import math
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from supplynet.errors import DataError, ScenarioError, shown
 from supplynet.io import write_files
 from supplynet.network import Network
 from supplynet.observed import Observed, load_observed
-from supplynet.results import rounded
+from supplynet.results import rounded, summary_json
 from supplynet.scenario import Scenario
 from supplynet.timeline import ALL, SupplyTimeline
 
@@ -194,7 +193,7 @@ class BacktestResult:
 
     def files(self, *, prefix: str = "") -> dict[str, str]:
         """``summary.json`` and one CSV per table, as ``{file name: text}``."""
-        out = {f"{prefix}summary.json": json.dumps(self.summary(), indent=2, ensure_ascii=False)}
+        out = {f"{prefix}summary.json": summary_json(self.summary())}
         for name, df in self.tables().items():
             out[f"{prefix}{name}.csv"] = rounded(df).to_csv(date_format="%Y-%m-%d")
         return out

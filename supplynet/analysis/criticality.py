@@ -32,7 +32,6 @@ True
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import math
 import time
@@ -57,7 +56,7 @@ from supplynet.analysis.simulate import DEFAULT_DAYS
 from supplynet.errors import DataError, closest
 from supplynet.formulations.elements import Element, network_elements
 from supplynet.network import Network
-from supplynet.results import rounded
+from supplynet.results import rounded, summary_json
 from supplynet.scenario import Scenario
 
 __all__ = [
@@ -155,7 +154,7 @@ class CriticalityResult:
     def files(self) -> dict[str, str]:
         """``summary.json`` and ``criticality.csv``."""
         return {
-            "summary.json": json.dumps(self.summary(), indent=2, ensure_ascii=False),
+            "summary.json": summary_json(self.summary()),
             "criticality.csv": rounded(self.table).to_csv(),
         }
 

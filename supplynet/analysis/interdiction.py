@@ -32,7 +32,6 @@ Examples
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import math
 import time
@@ -51,7 +50,7 @@ from supplynet.formulations.elements import Element
 from supplynet.formulations.interdiction import build_interdiction
 from supplynet.network import Network
 from supplynet.optimize import max_throughput
-from supplynet.results import rounded
+from supplynet.results import rounded, summary_json
 from supplynet.scenario import Scenario
 
 __all__ = ["InterdictionResult", "brute_force_interdiction", "interdict", "resolve_costs"]
@@ -143,7 +142,7 @@ class InterdictionResult:
     def files(self) -> dict[str, str]:
         """``summary.json``, ``cut.csv``, ``min_cut.csv`` and ``defences.csv``."""
         return {
-            "summary.json": json.dumps(self.summary(), indent=2, ensure_ascii=False),
+            "summary.json": summary_json(self.summary()),
             "cut.csv": rounded(self.cut_table).to_csv(),
             "min_cut.csv": rounded(self.min_cut).to_csv(),
             "defences.csv": rounded(self.defences).to_csv(index=False),

@@ -42,7 +42,6 @@ True
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -67,7 +66,7 @@ from supplynet.analysis.workers import Payload, run_draws, share_evaluators
 from supplynet.errors import ScenarioError, closest, shown
 from supplynet.formulations.elements import ELEMENT_KINDS, Element, network_elements
 from supplynet.network import Network
-from supplynet.results import rounded
+from supplynet.results import rounded, summary_json
 from supplynet.scenario import Scenario
 from supplynet.scenario.apply import elements_inside
 
@@ -176,20 +175,10 @@ class MonteCarloResult:
     def files(self) -> dict[str, str]:
         """``summary.json``, ``stats.csv`` and ``samples.csv``."""
         return {
-            "summary.json": json.dumps(_plain(self.summary()), indent=2, ensure_ascii=False),
+            "summary.json": summary_json(self.summary()),
             "stats.csv": rounded(self.stats).to_csv(),
             "samples.csv": rounded(self.samples).to_csv(),
         }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, float):
-        return None if not np.isfinite(value) else round(value, 6)
-    return value
 
 
 def resolve_attacks(

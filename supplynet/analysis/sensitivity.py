@@ -22,7 +22,6 @@ of workers.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -40,7 +39,7 @@ from supplynet.demand import DemandTables, load_demand_tables, network_demand_ta
 from supplynet.errors import DataError, ScenarioError, closest, shown
 from supplynet.io import write_files
 from supplynet.network import Network
-from supplynet.results import rounded
+from supplynet.results import rounded, summary_json
 from supplynet.scenario import Rationing, Scenario
 from supplynet.timeline import ALL, SupplyTimeline
 
@@ -125,7 +124,7 @@ class SensitivityResult:
     def files(self) -> dict[str, str]:
         """``summary.json``, ``sensitivity.csv`` (the ranked table) and ``runs.csv``."""
         return {
-            "summary.json": json.dumps(self.summary(), indent=2, ensure_ascii=False),
+            "summary.json": summary_json(self.summary()),
             "sensitivity.csv": rounded(self.table).to_csv(),
             "runs.csv": rounded(self.runs).to_csv(index=False),
         }

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import json
 import logging
 import shutil
 import tempfile
@@ -63,7 +62,7 @@ from supplynet.analysis.workers import Payload, run_cases, run_sets, share_evalu
 from supplynet.errors import DataError, ScenarioError, closest, shown
 from supplynet.formulations.elements import ELEMENT_KINDS, network_elements
 from supplynet.network import Network
-from supplynet.results import rounded
+from supplynet.results import rounded, summary_json
 from supplynet.scenario import Scenario
 
 __all__ = ["SWEEP_OUTPUTS", "SweepResult", "SweepSpec", "run_sweep", "write_outputs"]
@@ -103,7 +102,7 @@ class SweepResult:
             {
                 "results.parquet": _parquet(table),
                 "results.csv": table.to_csv().encode(),
-                "summary.json": json.dumps(_plain(self.summary), indent=2).encode(),
+                "summary.json": summary_json(self.summary).encode(),
             },
         )
 
@@ -112,18 +111,6 @@ def _parquet(df: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     df.to_parquet(buffer, engine="pyarrow")
     return buffer.getvalue()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, float | np.floating):
-        return None if not np.isfinite(value) else round(float(value), 6)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def write_outputs(folder: Path, files: dict[str, bytes]) -> list[Path]:

@@ -209,6 +209,8 @@ def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _csv_cell(value: Any) -> str:
     if isinstance(value, list):
         text = "; ".join(map(str, value))
+    elif isinstance(value, float) and not math.isfinite(value):
+        text = ""  # as JSON's null and pandas' empty cell
     else:
         text = "" if value is None else str(value)
     return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\n\r') else text
