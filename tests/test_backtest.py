@@ -152,6 +152,10 @@ def test_errors_follow_the_reported_range(case: dict[str, Any]) -> None:
         table = bt.periods(freq)
         has = table["reports"] > 0
         assert table.loc[~has, "error_m3"].isna().all()
+        # a period without a report has no verdict, not "outside the range"
+        assert str(table["within_range"].dtype) == "boolean"
+        assert table.loc[~has, "within_range"].isna().all()
+        assert table.loc[has, "within_range"].notna().all()
         for _, row in table[has].iterrows():
             sim, low, high = row["simulated_m3"], row["reported_low_m3"], row["reported_high_m3"]
             assert row["error_m3"] == pytest.approx(sim - min(max(sim, low), high), abs=1e-6)

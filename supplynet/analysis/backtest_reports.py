@@ -237,8 +237,9 @@ def period_table(
         reports cover when they all span several days), ``reported_low_m3``,
         ``reported_high_m3`` (NaN for a period without a report; ``inf`` without an upper
         bound), ``reported_days`` (days a report covers), ``reports`` (report rows that
-        touch the period), ``within_range``, ``error_m3`` (simulated less the nearest end
-        of the reported range: 0 inside it, NaN without a report) and ``error_share``
+        touch the period), ``within_range`` (``pd.NA`` without a report), ``error_m3``
+        (simulated less the nearest end of the reported range: 0 inside it, NaN without a
+        report) and ``error_share``
         (``error_m3`` over the middle of the range).
     """
     start = simulated.index[0].date()
@@ -269,9 +270,10 @@ def period_table(
                 "reported_high_m3": high,
                 "reported_days": int(rep["reported"].sum()),
                 "reports": sum(1 for _, first, last in spans if first <= b and last >= a),
-                "within_range": bool(has and error == 0),
+                "within_range": bool(error == 0) if has else pd.NA,  # no report: no verdict
                 "error_m3": error,
                 "error_share": share,
             }
         )
-    return pd.DataFrame(rows).set_index("period")
+    frame = pd.DataFrame(rows).set_index("period")
+    return frame.astype({"within_range": "boolean"})

@@ -188,7 +188,7 @@ def _print_backtest(results: list[BacktestResult], freq: str) -> None:
                 fmt(float(row["simulated_m3"])),
                 _range(float(row["reported_low_m3"]), float(row["reported_high_m3"])),
                 _share(float(row["error_share"])),
-                lit("yes" if row["within_range"] else ("no" if has else "-")),
+                lit(_verdict(row["within_range"]) if has else "-"),
             )
         show(table)
         errors = res.errors.loc[freq]
@@ -463,3 +463,10 @@ def sensitivity_command(
     if _emit(res.files(), doc, fmt_, out, csv_file, rounded(res.table).to_csv(), json_file):
         return
     _print_sensitivity(res, top)
+
+
+def _verdict(within: Any) -> str:
+    """yes, no, or - for a period without a verdict (``pd.NA``: no report)."""
+    if within is None or str(within) == "<NA>":
+        return "-"
+    return "yes" if bool(within) else "no"

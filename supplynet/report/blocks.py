@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -40,12 +41,12 @@ def format_value(value: Any, kind: Kind = "num", decimals: int = 0) -> str:
     --------
     >>> format_value(2223.0), format_value(0.6971, "pct"), format_value(float("nan"))
     ('2,223', '70%', '–')
-    >>> format_value(49.4, decimals=1), format_value(float("inf"))
-    ('49.4', '∞')
+    >>> format_value(49.4, decimals=1), format_value(float("inf")), format_value(pd.NA)
+    ('49.4', '∞', '–')
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if kind in ("num", "pct") and isinstance(value, int | float):
         if math.isinf(value):
@@ -64,6 +65,8 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
+    if value is pd.NA:
+        return None
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
