@@ -52,7 +52,7 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["STAGING", "atomic_file", "check_output_path", "write_files"]
+__all__ = ["STAGING", "atomic_file", "check_output_path", "check_writable", "write_files"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,38 @@ def check_output_path(path: Path) -> None:
         raise _os_error(path, exc, "cannot create its folder") from None
     if not os.access(path.parent, os.W_OK):
         raise DataError(f"{path}: folder {path.parent} is not writable")
+
+
+def check_writable(path: str | os.PathLike[str], *, what: str = "output") -> None:
+    """Fail now, naming ``path``, if a file cannot be written there; creates nothing.
+
+    For outputs written after a long solve: the nearest folder of ``path`` that exists
+    must take a file (a temporary one is made there and removed), so an unwritable
+    place is a one-line error before the solve, not after it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_writable(Path(tempfile.gettempdir()) / "not-yet" / "out.csv")  # creates nothing
+    >>> check_writable("/proc/x.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    supplynet.errors.DataError: /proc/x.csv: cannot write in /proc: ...
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; the {what} needs a file name")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise DataError(f"{path}: {folder} is not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise DataError(f"{path}: cannot write in {folder}: {reason}") from None
 
 
 @contextlib.contextmanager

@@ -135,6 +135,28 @@ def test_backtest_bad_record_exits_2_before_solving(
     assert not out_dir.exists()
 
 
+@pytest.mark.parametrize("option", ["--csv", "--json"])
+def test_backtest_unwritable_file_exits_2_before_solving(
+    capsys, monkeypatch, tmp_path: Path, option: str
+) -> None:
+    from supplynet.analysis import simulate as simulate_module
+
+    def no_solve(*args: object, **kwargs: object) -> None:
+        raise AssertionError("solved before checking the outputs")
+
+    monkeypatch.setattr(simulate_module, "solve_timeline_lp", no_solve)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    out_dir = tmp_path / "out"
+    bad = blocker / "bt.csv"  # under a file: nothing can be written there
+    code, out, err = run_cli(
+        capsys, monkeypatch, "backtest", CRISIS, "--out", str(out_dir), option, str(bad)
+    )
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"error: {bad}: {blocker} is not a folder" in err
+    assert not out_dir.exists() and out == ""
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

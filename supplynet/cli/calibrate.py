@@ -85,13 +85,16 @@ def _check_days(days: int | None) -> None:
 
 def _check_outputs(out: Path | None, *files: Path | None) -> None:
     """Fail before any solve if an output cannot be written where asked."""
+    from supplynet.atomic import check_writable
     from supplynet.errors import DataError
 
     if out is not None and out.exists() and not out.is_dir():
         raise DataError(f"{out}: --out must be a folder, and a file of that name exists")
     for path in files:
-        if path is not None and path.is_dir():
-            raise DataError(f"{path}: is a folder; the output needs a file name")
+        if path is not None:
+            check_writable(path)
+    if out is not None:
+        check_writable(out / "summary.json", what="--out folder")
 
 
 def _write_file(path: Path, text: str) -> None:
