@@ -60,6 +60,7 @@ def test_block_frequency_and_threshold(net) -> None:
     assert abs(share - 0.3) < 4 * math.sqrt(0.3 * 0.7 / 2000)
     assert res.prob_below_threshold == pytest.approx(share)
     assert res.threshold_m3_day == pytest.approx(0.6 * full)
+    assert math.isnan(res.threshold_m3)  # the multi-day threshold, in m3 over a horizon
 
 
 def test_each_sample_equals_a_fresh_solve(net) -> None:

@@ -105,10 +105,13 @@ class MonteCarloResult:
     baseline : dict
         The figures with no attack.
     threshold_m3_day : float
-        ``threshold_share`` times the baseline delivery (max flow), or, with the
-        multi-day model, times the fuel served at the destination over the horizon (m3).
+        Steady state: ``threshold_share`` times the baseline delivery (max flow), m3/day
+        (NaN with the multi-day model).
+    threshold_m3 : float
+        Multi-day: ``threshold_share`` times the fuel served at the destination over the
+        horizon, m3 (NaN in the steady state).
     prob_below_threshold : float
-        Share of samples below ``threshold_m3_day`` (NaN without a measure of delivery).
+        Share of samples below the threshold (NaN without a measure of delivery).
     seed, workers : int
         The seed, and how many workers evaluated the samples.
     time_s : float
@@ -135,6 +138,7 @@ class MonteCarloResult:
     stats: pd.DataFrame = field(repr=False)
     threshold_share: float = 0.5
     threshold_m3_day: float = float("nan")
+    threshold_m3: float = float("nan")
     prob_below_threshold: float = float("nan")
     time_s: float = 0.0
     days: int | None = None
@@ -160,6 +164,7 @@ class MonteCarloResult:
             "baseline": self.baseline,
             "threshold_share": self.threshold_share,
             "threshold_m3_day": self.threshold_m3_day,
+            "threshold_m3": self.threshold_m3,
             "prob_below_threshold": self.prob_below_threshold,
             "days": self.days,
             "prob_stockout": self.prob_stockout,
@@ -438,7 +443,8 @@ def monte_carlo(
         samples=table,
         stats=stats,
         threshold_share=spec.threshold_share,
-        threshold_m3_day=threshold,
+        threshold_m3_day=threshold if horizon is None else float("nan"),
+        threshold_m3=threshold if horizon is not None else float("nan"),
         prob_below_threshold=prob,
         time_s=time.perf_counter() - start,
         days=horizon,
