@@ -224,6 +224,19 @@ def test_unreachable_scheduler_is_a_clear_error_after_a_short_timeout(net) -> No
     assert time.monotonic() - start < 30
 
 
+@pytest.mark.parametrize("address", ["garbage", "tcp://host-without-port"])
+def test_a_malformed_scheduler_address_fails_at_once(net, address: str, capfd) -> None:
+    spec = sn.SweepSpec(kind="grid", grid={"kidira_diboli": {"limit_m3_day": [0]}})
+    start = time.monotonic()
+    with pytest.raises(sn.SolverError, match=f"scheduler '{address}': not a Dask scheduler"):
+        sn.run_sweep(spec, net, scheduler=address)
+    assert time.monotonic() - start < 3  # no half-made client left to time out
+    import gc
+
+    gc.collect()
+    assert "Traceback" not in capfd.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("doc", "message"),
     [

@@ -142,6 +142,8 @@ class DaskExecutor:
 
         self.address = address or str(getattr(cluster, "scheduler_address", ""))
         self.worker_timeout_s = worker_timeout_s
+        if cluster is None:
+            _check_address(self.address)
         try:
             self.client = Client(
                 cluster if cluster is not None else address,
@@ -235,6 +237,23 @@ class DaskExecutor:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _check_address(address: str) -> None:
+    """A scheduler address Dask can parse, or a one-line error: a malformed one makes
+    ``distributed.Client`` fail in a way that leaves a half-made client, whose clean-up
+    then blocks for 10 s and prints a traceback."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise ClusterError(
+            f"scheduler {address!r}: not a Dask scheduler address ({exc}); give "
+            "tcp://host:port, as `dask scheduler` prints it"
+        ) from None
 
 
 def make_executor(
