@@ -385,3 +385,21 @@ def _blockade_m3_day() -> float:
     """Fuel reaching Bamako under the blockade example, from a fresh run."""
     net = sn.load_network()
     return float(sn.max_throughput(net, "examples/scenarios/blockade_2025.toml").delivered_m3_day)
+
+
+def test_multi_day_keys_left_out_of_the_steady_state_are_said(tmp_path: Path) -> None:
+    crisis = "examples/scenarios/crisis_2025.toml"
+    ignored = sn.Scenario.from_file(crisis).steady_state_ignores()
+    assert ignored
+    sn.build_report(
+        [crisis, "examples/scenarios/blockade_2025.toml"],
+        tmp_path / "r.html",
+        markdown=tmp_path / "r.md",
+    )
+    text = (tmp_path / "r.md").read_text(encoding="utf-8")
+    expected = f"Scenario 'crisis_2025': its multi-day keys ({', '.join(ignored)}) are not"
+    assert expected in text and "build the report with --days N" in text
+    assert "Scenario 'blockade_2025': its multi-day keys" not in text  # it has none
+    import html
+
+    assert expected in html.unescape((tmp_path / "r.html").read_text(encoding="utf-8"))

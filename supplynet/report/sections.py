@@ -162,6 +162,22 @@ def summary_section(ctx: ReportContext) -> Section:
             blocks.append(
                 Paragraph(f"Scenario {f['scenario']!r} failed: {f['error']}", style="warning")
             )
+    for run in ctx.runs:
+        ignored = run.scenario.steady_state_ignores() if run.scenario is not None else []
+        if ignored and not run.failed:
+            where = (
+                "the day-by-day section runs them"
+                if run.timeline is not None
+                else "build the report with --days N (days=N) to run them day by day"
+            )
+            blocks.append(
+                Paragraph(
+                    f"Scenario {run.name!r}: its multi-day keys ({', '.join(ignored)}) are not "
+                    "in the steady-state figures (fuel per day, shortfall, bottlenecks, the "
+                    f"map, criticality), which apply only its other keys; {where}.",
+                    style="warning",
+                )
+            )
     blocks.append(Facts([(f["scenario"], _headline(f, ctx, ctx.days)) for f in figures]))
     frame = pd.DataFrame(figures)
     columns = [
