@@ -168,6 +168,23 @@ def test_verbose_after_the_subcommand(capsys, monkeypatch) -> None:
     logging.getLogger("supplynet").setLevel(logging.WARNING)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["-v", "network", "info"], ["network", "-v", "info"], ["network", "info", "-v"]],
+    ids=["before the group", "after the group", "after the command"],
+)
+def test_verbose_anywhere_in_the_network_group(capsys, monkeypatch, args: list[str]) -> None:
+    import logging
+
+    code, out, err = run_cli(capsys, monkeypatch, *args)
+    try:
+        assert code == 0, err
+        assert logging.getLogger("supplynet").level == logging.INFO
+        assert "west-africa-fuel-corridors" in out
+    finally:
+        logging.getLogger("supplynet").setLevel(logging.WARNING)
+
+
 def test_identifiers_are_never_cut_at_80_columns(capsys, monkeypatch) -> None:
     from supplynet.datasets import load_network
 

@@ -86,6 +86,11 @@ def _root(
     configure_logging(verbose)
 
 
+@network_app.callback()
+def _network(_verbose: VerboseOpt = False) -> None:
+    """Inspect or build networks."""
+
+
 app.command()(run)
 app.command()(simulate)
 app.command()(corridors)
