@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 
@@ -33,6 +33,7 @@ __all__ = [
     "Result",
     "SupplyResult",
     "ThroughputResult",
+    "is_day_count",
     "json_ready",
     "rounded",
     "summary_json",
@@ -43,22 +44,59 @@ __all__ = [
 OUTPUT_DECIMALS = 4
 
 
+#: name endings of rates per day, which :func:`is_day_count` tells from counts of days
+_RATE_ENDINGS = ("m3_day", "tankers_day", "trucks_day", "per_day")
+
+
+def is_day_count(name: object) -> bool:
+    """Whether a column or key counts days or names a day (``first_stockout_day``,
+    ``days_of_cover``, ``threshold_days``), not a rate per day (``demand_m3_day``).
+
+    Examples
+    --------
+    >>> [is_day_count(n) for n in ("first_stockout_day", "days_of_cover", "demand_m3_day")]
+    [True, True, False]
+    """
+    text = str(name)
+    if text.endswith(_RATE_ENDINGS):
+        return False
+    return text in ("day", "days") or text.endswith(("_day", "_days")) or text.startswith("days_")
+
+
 def rounded(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with its float columns rounded to :data:`OUTPUT_DECIMALS` (for writing),
+    """``df`` as it is written: float columns rounded to :data:`OUTPUT_DECIMALS`,
     infinities empty as NaN is (an unbounded figure, such as the days a stock lasts with
-    nothing short, reads as ``null`` in JSON and as an empty cell in CSV)."""
+    nothing short, reads as ``null`` in JSON and as an empty cell in CSV), and counts of
+    days (:func:`is_day_count`) of whole numbers as integers (``6``, not ``6.0``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"days_of_cover": [5.0, 30.0], "first_stockout_day": [6.0, None],
+    ...                    "demand_m3_day": [8877.0, 1 / 3]})
+    >>> print(rounded(df).to_csv(index=False), end="")
+    days_of_cover,first_stockout_day,demand_m3_day
+    5,6,8877.0
+    30,,0.3333
+    """
     floats = df.select_dtypes("float").columns
     if not len(floats):
         return df
-    return df.assign(
-        **{c: df[c].round(OUTPUT_DECIMALS).replace([np.inf, -np.inf], np.nan) for c in floats}
-    )
+    changes: dict[str, Any] = {}
+    for c in floats:
+        col = df[c].round(OUTPUT_DECIMALS).replace([np.inf, -np.inf], np.nan)
+        if is_day_count(c):
+            whole = col.dropna()
+            if (whole == whole.round()).all():
+                col = col.astype("Int64")
+        changes[str(c)] = col
+    return df.assign(**changes)
 
 
 def json_ready(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` as JSON should read it, like its CSV: floats rounded (:func:`rounded`),
-    dates without a time of day as ``YYYY-MM-DD``, day numbers (``*_day`` columns of
-    whole numbers, NaN where there is none) as integers.
+    """``df`` as JSON should read it, like its CSV (:func:`rounded`: floats rounded, day
+    counts as integers, NaN where there is none) and dates without a time of day as
+    ``YYYY-MM-DD``.
 
     Examples
     --------
@@ -79,23 +117,13 @@ def json_ready(df: pd.DataFrame) -> pd.DataFrame:
             and (col.dropna() == col.dropna().dt.normalize()).all()
         ):
             changes[str(name)] = col.dt.strftime("%Y-%m-%d").astype(object).where(col.notna(), None)
-        elif str(name).endswith("_day") and pd.api.types.is_float_dtype(col):
-            whole = col.dropna()
-            if (whole == whole.round()).all():
-                changes[str(name)] = col.astype("Int64")
     return out.assign(**changes) if changes else out
 
 
-def plain_figures(values: dict[str, Any]) -> dict[str, Any]:
-    """Summary figures for JSON: floats rounded to :data:`OUTPUT_DECIMALS`, non-finite
-    ones ``None``."""
-    out: dict[str, Any] = {}
-    for k, v in values.items():
-        if isinstance(v, float):
-            out[k] = None if not math.isfinite(v) else round(v, OUTPUT_DECIMALS)
-        else:
-            out[k] = v
-    return out
+def plain_figures(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Summary figures for JSON, at any depth: floats rounded to :data:`OUTPUT_DECIMALS`,
+    non-finite ones ``None``, whole counts of days (:func:`is_day_count`) integers."""
+    return cast(dict[str, Any], _json_tree(values))
 
 
 def summary_json(values: Mapping[str, Any]) -> str:
@@ -112,20 +140,24 @@ def summary_json(values: Mapping[str, Any]) -> str:
       }
     }
     """
-    return json.dumps(_json_tree(values), indent=2, ensure_ascii=False, allow_nan=False)
+    return json.dumps(plain_figures(values), indent=2, ensure_ascii=False, allow_nan=False)
 
 
-def _json_tree(value: Any) -> Any:
+def _json_tree(value: Any, key: object = "") -> Any:
     if isinstance(value, Mapping):
-        return {str(k): _json_tree(v) for k, v in value.items()}
+        return {str(k): _json_tree(v, k) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_tree(v) for v in value]
+        return [_json_tree(v, key) for v in value]
     if isinstance(value, np.ndarray):
-        return [_json_tree(v) for v in value.tolist()]
+        return [_json_tree(v, key) for v in value.tolist()]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
-        return round(value, OUTPUT_DECIMALS) if math.isfinite(value) else None
+        if not math.isfinite(value):
+            return None
+        if is_day_count(key) and value.is_integer():
+            return int(value)
+        return round(value, OUTPUT_DECIMALS)
     return value
 
 

@@ -175,10 +175,13 @@ class SupplyTimeline:
                 nodes.index.get_level_values("product") == ALL
             )
             demand = float(nodes.loc[totals, "demand_m3"].sum()) if len(nodes) else 0.0
+            short = demand - total["served_m3"]
+            if abs(short) <= 1e-9 * max(1.0, demand):  # not "-0" from rounding
+                short = 0.0
             out.update(
                 demand_m3=demand,
                 served_m3=total["served_m3"],
-                shortfall_m3=demand - total["served_m3"],
+                shortfall_m3=short,
                 lost_m3=total["lost_m3"],
                 in_transit_end_m3=total["in_transit_m3"],
                 balance_residual_m3=float(self.balance["residual_m3"].abs().max()),

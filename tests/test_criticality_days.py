@@ -170,5 +170,10 @@ def test_summary_json_is_valid_json_with_null_for_never(net) -> None:
     doc = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in summary.json"))
     assert "NaN" not in text and "Infinity" not in text
     assert doc == json.loads(summary_json(res.summary()))
-    frame = rounded(pd.DataFrame({"k": ["a", "b", "c"], "days": [1.0, float("inf"), float("nan")]}))
-    assert frame.to_csv(index=False).splitlines() == ["k,days", "a,1.0", "b,", "c,"]
+    frame = rounded(
+        pd.DataFrame(
+            {"cover_ratio": [1.5, float("inf"), float("nan")], "days_of_cover": [3.0, 4, 5]}
+        )
+    )
+    lines = frame.to_csv(index=False).splitlines()
+    assert lines == ["cover_ratio,days_of_cover", "1.5,3", ",4", ",5"]
