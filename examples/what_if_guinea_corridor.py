@@ -55,7 +55,10 @@ def main() -> None:
     with pd.option_context("display.width", 160, "display.max_columns", 10):
         print(table)
     if args.out:
-        table.to_csv(args.out)
+        try:
+            table.to_csv(args.out)
+        except OSError as exc:
+            parser.exit(2, f"error: {args.out}: cannot write ({exc.strerror or exc})\n")
         print(f"wrote {args.out}")
 
 

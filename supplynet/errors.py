@@ -16,6 +16,7 @@ Hierarchy::
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable
 
@@ -64,8 +65,11 @@ def shown(value: object, limit: int = ECHO_CHARS) -> str:
     "'Kayes'"
     >>> shown("x" * 1000, limit=20)
     "'xxxxxxxxxxxxxxxxxx… (1,002 characters)"
+    >>> import datetime as dt
+    >>> shown(dt.datetime(2025, 10, 1, 10, 30))  # as TOML writes it
+    '2025-10-01T10:30:00'
     """
-    text = repr(value)
+    text = value.isoformat() if isinstance(value, dt.date | dt.time) else repr(value)
     if len(text) <= limit:
         return text
     return f"{text[: limit - 1]}… ({len(text):,} characters)"

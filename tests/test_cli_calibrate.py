@@ -267,6 +267,7 @@ def test_sensitivity_out_folder(capsys, monkeypatch, tmp_path: Path) -> None:
         (["--step", "0"], "step = 0"),
         (["--workers", "0"], "--workers 0"),
         (["--focus", "nowhere"], "nowhere"),
+        (["--top", "-1"], "'--top': Input should be greater than or equal to 0"),
     ],
 )
 def test_sensitivity_bad_options_exit_2(

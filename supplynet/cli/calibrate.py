@@ -422,7 +422,7 @@ def sensitivity_command(
     days: DaysOpt = None,
     focus: Annotated[str, typer.Option(help="Node measured (id or name).")] = "bamako",
     workers: Annotated[int, typer.Option(help="Local worker processes (1: this process).")] = 1,
-    top: Annotated[int, typer.Option(help="Rows shown in the table (0: all).")] = 0,
+    top: Annotated[int, typer.Option(min=0, help="Rows shown in the table (0: all).")] = 0,
     network: NetworkOpt = None,
     solver: SolverOpt = SolverName.highs,
     fmt_: FormatOpt = Format.table,
