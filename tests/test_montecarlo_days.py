@@ -228,3 +228,37 @@ def test_multi_day_keys_without_the_multi_day_model_are_refused(net, tmp_path) -
     )
     with pytest.raises(sn.ScenarioError, match=r"gives days in its \[montecarlo\] table"):
         sn.SweepSpec.from_file(path)
+
+
+def test_a_shorter_days_leaves_out_the_attacks_that_start_after_it(net) -> None:
+    spec = {
+        **SPEC,
+        "attacks": [*SPEC["attacks"], {"target": "conakry", "probability": 0.5, "start_day": 7}],
+    }
+    full = sn.monte_carlo(net, spec, samples=4, seed=3)
+    assert len(full.samples.filter(like="attack_days:").columns) == 4
+    short = sn.monte_carlo(net, spec, samples=4, seed=3, days=5)
+    assert short.days == 5
+    assert any("attacks.3 (start_day 7) left out" in n for n in short.notes)
+    assert not any("threshold_days" in n for n in short.notes)  # 5 is within 5 days
+    # (the attack on days 1-6 ran: its window was cut to day 5, not refused as beyond it)
+    with pytest.raises(sn.ScenarioError, match="every attack starts after the horizon"):
+        sn.monte_carlo(
+            net,
+            {**SPEC, "attacks": [{"target": "conakry", "probability": 0.5, "start_day": 7}]},
+            days=5,
+        )
+    # the spec's own horizon stays strict: an attack starting after it is a mistake
+    with pytest.raises(sn.ScenarioError, match=r"attacks\.3\.start_day = 9: beyond the horizon"):
+        sn.monte_carlo(
+            net,
+            {
+                **spec,
+                "attacks": [
+                    *SPEC["attacks"],
+                    {"target": "conakry", "probability": 0.5, "start_day": 9},
+                ],
+            },
+        )
+    note = sn.monte_carlo(net, {**SPEC, "threshold_days": 7}, samples=2, days=6).notes
+    assert any("threshold_days = 7 is beyond the 6-day horizon" in n for n in note)

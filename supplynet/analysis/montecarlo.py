@@ -285,6 +285,28 @@ def draw_attack_days(
     return hit, factor
 
 
+def _within(spec: MonteCarloSpec, days: int, notes: list[str]) -> MonteCarloSpec:
+    """The spec over days 1..``days`` (``--days``): attacks that start later left out,
+    windows that end later cut to it, each said in ``notes``, as a shorter ``--days``
+    does to a scenario's operations."""
+    kept, left = [], []
+    for i, attack in enumerate(spec.attacks):
+        if attack.start_day is not None and attack.start_day > days:
+            left.append(f"attacks.{i} (start_day {attack.start_day})")
+            continue
+        if attack.end_day is not None and attack.end_day > days:
+            attack = attack.model_copy(update={"end_day": days})
+        kept.append(attack)
+    if not left:
+        return spec.model_copy(update={"attacks": kept})
+    if not kept:
+        raise ScenarioError(
+            f"days = {days}: every attack starts after the horizon ({', '.join(left)})"
+        )
+    notes.append(f"days = {days}: {', '.join(left)} left out: it starts after the horizon")
+    return spec.model_copy(update={"attacks": kept})
+
+
 def _check_windows(spec: MonteCarloSpec, days: int, source: str) -> None:
     where = f"{source}: " if source else ""
     for i, attack in enumerate(spec.attacks):
@@ -371,6 +393,14 @@ def monte_carlo(
     horizon = None
     if spec.multi_day:
         horizon = spec.days if spec.days is not None else scenario.days or DEFAULT_DAYS
+        if days is not None:  # a shorter --days: attacks that start after it never happen
+            spec = _within(spec, horizon, notes)
+            targets, catalogue = resolve_attacks(spec, applied, source)
+        if spec.threshold_days is not None and spec.threshold_days > horizon:
+            notes.append(
+                f"threshold_days = {spec.threshold_days:g} is beyond the {horizon}-day horizon: "
+                "days of cover cannot reach it, so every sample counts as below it"
+            )
         _check_windows(spec, horizon, source)
         setup = TimelineSetup(net, scenario, horizon, single_product=spec.single_product)
         hit, factor = draw_attack_days(spec, spec.samples, spec.seed, horizon)
