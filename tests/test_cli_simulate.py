@@ -32,6 +32,15 @@ def test_simulate_table(capsys, monkeypatch) -> None:
     assert "Running HiGHS" not in out  # the solver's banner stays out of the output
 
 
+def test_simulate_says_why_a_destination_has_no_day_by_day_table(capsys, monkeypatch) -> None:
+    code, out, err = run_cli(
+        capsys, monkeypatch, "simulate", CUT, "--days", "3", "--destination", "kati"
+    )
+    assert code == 0, err
+    assert "end-of-day stock" not in out
+    assert "no day-by-day table: kati holds no stock and has no demand" in " ".join(out.split())
+
+
 def test_simulate_weekly_rows_for_long_horizons(capsys, monkeypatch) -> None:
     code, out, _ = run_cli(capsys, monkeypatch, "simulate", CUT, "--days", "70", "--single-product")
     assert code == 0

@@ -310,6 +310,8 @@ def _print_stock(timeline: SupplyTimeline, focus: str) -> None:
     try:
         rows = timeline.daily.xs((focus, "all"), level=("node_id", "demand_class"))
     except KeyError:
+        note = f"no day-by-day table: {focus} holds no stock and has no demand in this model"
+        console.print(lit(note, "dim"))
         return
     products = list(timeline.products)
     stock = _records(rows["stock_m3"].unstack("product").reindex(columns=products).fillna(0.0))
