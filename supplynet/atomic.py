@@ -89,12 +89,20 @@ def check_output_path(path: Path) -> None:
         raise DataError(f"{path}: folder {path.parent} is not writable")
 
 
-def check_writable(path: str | os.PathLike[str], *, what: str = "output") -> None:
-    """Fail now, naming ``path``, if a file cannot be written there; creates nothing.
+def check_writable(
+    path: str | os.PathLike[str],
+    *,
+    what: str = "output",
+    folder: bool = False,
+    create: bool = False,
+) -> None:
+    """Fail now, naming ``path``, if a file cannot be written there.
 
-    For outputs written after a long solve: the nearest folder of ``path`` that exists
-    must take a file (a temporary one is made there and removed), so an unwritable
-    place is a one-line error before the solve, not after it.
+    For outputs written after a long solve: the folder the file goes in (``folder=True``:
+    ``path`` itself, a folder of outputs), or its nearest folder that exists, must take a
+    file (a temporary one is made there and removed), so an unwritable place is a
+    one-line error before the solve, not after it. Nothing is created unless ``create``
+    (the missing folders are then made now).
 
     Examples
     --------
@@ -106,19 +114,23 @@ def check_writable(path: str | os.PathLike[str], *, what: str = "output") -> Non
     supplynet.errors.DataError: /proc/x.csv: cannot write in /proc: ...
     """
     path = Path(path)
-    if path.is_dir():
+    if not folder and path.is_dir():
         raise DataError(f"{path}: is a folder; the {what} needs a file name")
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir():
-        raise DataError(f"{path}: {folder} is not a folder")
+    target = path if folder else path.parent
+    if target.exists() and not target.is_dir():
+        raise DataError(f"{path}: {target} is not a folder")
     try:
-        with tempfile.TemporaryFile(dir=folder):
+        if create:
+            target.mkdir(parents=True, exist_ok=True)
+        while not target.exists() and target != target.parent:
+            target = target.parent
+        if not target.is_dir():
+            raise DataError(f"{path}: {target} is not a folder")
+        with tempfile.TemporaryFile(dir=target):
             pass
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise DataError(f"{path}: cannot write in {folder}: {reason}") from None
+        raise DataError(f"{path}: cannot write in {target}: {reason}") from None
 
 
 @contextlib.contextmanager

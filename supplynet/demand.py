@@ -215,11 +215,12 @@ def network_demand_tables(net: Network) -> DemandTables:
     'embedded'
     """
     folder = net.folder
-    if folder is None or folder.resolve() == data_dir().resolve():
-        return load_demand_tables()
-    if not any((folder / name).exists() for name in DEMAND_FILES):
-        return load_demand_tables()
-    return load_demand_tables(folder)
+    own = (
+        folder is not None
+        and folder.resolve() != data_dir().resolve()
+        and any((folder / name).exists() for name in DEMAND_FILES)
+    )
+    return load_demand_tables(folder if own else None)
 
 
 def load_demand_tables(folder: str | Path | None = None) -> DemandTables:

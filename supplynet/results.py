@@ -35,6 +35,7 @@ __all__ = [
     "ThroughputResult",
     "is_day_count",
     "json_ready",
+    "plain_json",
     "rounded",
     "summary_json",
 ]
@@ -123,7 +124,7 @@ def json_ready(df: pd.DataFrame) -> pd.DataFrame:
 def plain_figures(values: Mapping[str, Any]) -> dict[str, Any]:
     """Summary figures for JSON, at any depth: floats rounded to :data:`OUTPUT_DECIMALS`,
     non-finite ones ``None``, whole counts of days (:func:`is_day_count`) integers."""
-    return cast(dict[str, Any], _json_tree(values))
+    return cast(dict[str, Any], plain_json(values))
 
 
 def summary_json(values: Mapping[str, Any]) -> str:
@@ -143,13 +144,23 @@ def summary_json(values: Mapping[str, Any]) -> str:
     return json.dumps(plain_figures(values), indent=2, ensure_ascii=False, allow_nan=False)
 
 
-def _json_tree(value: Any, key: object = "") -> Any:
+def plain_json(value: Any, key: object = "") -> Any:
+    """``value`` as plain JSON values, at any depth: floats rounded as :func:`rounded`
+    rounds them (numpy's rounding, :data:`OUTPUT_DECIMALS`), NaN and infinity ``None``,
+    whole counts of days integers (:func:`is_day_count` of ``key``, or of the keys of a
+    mapping), numpy scalars Python ones.
+
+    Examples
+    --------
+    >>> plain_json({"days_of_cover": 5.0, "share": 2 / 3, "x": [float("inf")]})
+    {'days_of_cover': 5, 'share': 0.6667, 'x': [None]}
+    """
     if isinstance(value, Mapping):
-        return {str(k): _json_tree(v, k) for k, v in value.items()}
+        return {str(k): plain_json(v, k) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_tree(v, key) for v in value]
+        return [plain_json(v, key) for v in value]
     if isinstance(value, np.ndarray):
-        return [_json_tree(v, key) for v in value.tolist()]
+        return [plain_json(v, key) for v in value.tolist()]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
@@ -157,17 +168,7 @@ def _json_tree(value: Any, key: object = "") -> Any:
             return None
         if is_day_count(key) and value.is_integer():
             return int(value)
-        return round(value, OUTPUT_DECIMALS)
-    return value
-
-
-def _json_value(value: Any) -> Any:
-    """A table cell as JSON writes it: floats rounded as :func:`rounded` rounds them
-    (numpy's rounding), NaN and inf as ``None``."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return float(np.round(value, OUTPUT_DECIMALS)) if math.isfinite(value) else None
+        return float(np.round(value, OUTPUT_DECIMALS))
     return value
 
 
@@ -340,7 +341,7 @@ class Result:
         doc: dict[str, Any] = {"summary": plain_figures(self.summary())}
         for name in self.TABLES:
             table = self.records(name)
-            doc[name] = [{c: _json_value(row.get(c)) for c in table.columns} for row in table]
+            doc[name] = [{c: plain_json(row.get(c), c) for c in table.columns} for row in table]
         return json.dumps(doc, indent=2, ensure_ascii=False)
 
     def files(self, *, fmt: str = "csv", prefix: str = "") -> dict[str, str]:

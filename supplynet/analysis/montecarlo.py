@@ -297,13 +297,12 @@ def _within(spec: MonteCarloSpec, days: int, notes: list[str]) -> MonteCarloSpec
         if attack.end_day is not None and attack.end_day > days:
             attack = attack.model_copy(update={"end_day": days})
         kept.append(attack)
-    if not left:
-        return spec.model_copy(update={"attacks": kept})
-    if not kept:
+    if left and not kept:
         raise ScenarioError(
             f"days = {days}: every attack starts after the horizon ({', '.join(left)})"
         )
-    notes.append(f"days = {days}: {', '.join(left)} left out: it starts after the horizon")
+    if left:
+        notes.append(f"days = {days}: {', '.join(left)} left out: it starts after the horizon")
     return spec.model_copy(update={"attacks": kept})
 
 
@@ -387,15 +386,14 @@ def monte_carlo(
     scenario = Scenario.coerce(spec.scenario_path())
     applied = scenario.apply(net)
     target = applied.node_id(spec.destination)
+    if days is not None and spec.multi_day:  # a shorter --days: later attacks never happen
+        spec = _within(spec, days, notes)
     targets, catalogue = resolve_attacks(spec, applied, source)
     measures: tuple[str, ...] = tuple(dict.fromkeys(spec.measures))
     setup = None
     horizon = None
     if spec.multi_day:
         horizon = spec.days if spec.days is not None else scenario.days or DEFAULT_DAYS
-        if days is not None:  # a shorter --days: attacks that start after it never happen
-            spec = _within(spec, horizon, notes)
-            targets, catalogue = resolve_attacks(spec, applied, source)
         if spec.threshold_days is not None and spec.threshold_days > horizon:
             notes.append(
                 f"threshold_days = {spec.threshold_days:g} is beyond the {horizon}-day horizon: "

@@ -83,6 +83,10 @@ def _check_days(days: int | None) -> None:
         raise ScenarioError(f"--days {days}: the horizon must be 1 to 3,650 days")
 
 
+#: a period's within-range verdict as shown; ``pd.NA`` (no report) is not in it: "-"
+_VERDICT = {True: "yes", False: "no"}
+
+
 def _check_outputs(out: Path | None, *files: Path | None) -> None:
     """Fail before any solve if an output cannot be written where asked."""
     from supplynet.atomic import check_writable
@@ -94,7 +98,7 @@ def _check_outputs(out: Path | None, *files: Path | None) -> None:
         if path is not None:
             check_writable(path)
     if out is not None:
-        check_writable(out / "summary.json", what="--out folder")
+        check_writable(out, folder=True)
 
 
 def _write_file(path: Path, text: str) -> None:
@@ -191,7 +195,7 @@ def _print_backtest(results: list[BacktestResult], freq: str) -> None:
                 fmt(float(row["simulated_m3"])),
                 _range(float(row["reported_low_m3"]), float(row["reported_high_m3"])),
                 _share(float(row["error_share"])),
-                lit(_verdict(row["within_range"]) if has else "-"),
+                lit(_VERDICT.get(row["within_range"], "-") if has else "-"),
             )
         show(table)
         errors = res.errors.loc[freq]
@@ -466,10 +470,3 @@ def sensitivity_command(
     if _emit(res.files(), doc, fmt_, out, csv_file, rounded(res.table).to_csv(), json_file):
         return
     _print_sensitivity(res, top)
-
-
-def _verdict(within: Any) -> str:
-    """yes, no, or - for a period without a verdict (``pd.NA``: no report)."""
-    if within is None or str(within) == "<NA>":
-        return "-"
-    return "yes" if bool(within) else "no"

@@ -36,7 +36,8 @@ __all__ = [
     "show",
 ]
 
-#: decimal places of figures in CSV and JSON output
+#: decimal places of figures in CSV and JSON output (:data:`supplynet.results.OUTPUT_DECIMALS`,
+#: not imported here so that the command line starts without the result modules)
 DECIMALS = 4
 
 console = Console(highlight=False)
@@ -186,14 +187,12 @@ def pct(share: float) -> str:
 
 
 def jsonable(value: Any) -> Any:
-    """Plain JSON values: floats rounded to :data:`DECIMALS`, NaN and inf as ``None``."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, float):
-        return None if not math.isfinite(value) else round(value, DECIMALS)
-    return value
+    """Plain JSON values, as the result files write them
+    (:func:`supplynet.results.plain_json`: floats rounded to :data:`DECIMALS`, NaN and
+    inf as ``None``, whole counts of days as integers)."""
+    from supplynet.results import plain_json  # loaded by the result being printed
+
+    return plain_json(value)
 
 
 def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -18,7 +18,6 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from supplynet.analysis.simulate import simulate_supply
-from supplynet.atomic import atomic_file
+from supplynet.atomic import atomic_file, check_writable
 from supplynet.datasets import load_network
 from supplynet.errors import DataError
 from supplynet.network import Network
@@ -112,25 +111,6 @@ def check_days(days: int | None) -> Simulate | None:
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise DataError(f"days = {days!r}: give a whole number of days from 1 to {MAX_DAYS:,}")
     return simulate_supply
-
-
-def _check_file(path: Path, what: str) -> None:
-    """Fail now, naming ``path``, if a file cannot be written there."""
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder; the {what} needs a file name")
-    _check_folder(path.parent, path)
-
-
-def _check_folder(folder: Path, named: Path) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise DataError(f"{named}: {folder} is not a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise DataError(f"{named}: cannot write in {folder}: {reason}") from None
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -225,15 +205,15 @@ def build_report(
     assets_dir = Path(assets) if assets is not None else None
     simulate = check_days(days)
     tile_url = tile_source(tiles)
-    _check_file(html_path, "report")
+    check_writable(html_path, what="report", create=True)
     if md_path is not None:
-        _check_file(md_path, "Markdown report")
+        check_writable(md_path, what="Markdown report", create=True)
     if assets_dir is not None:
         if assets_dir.exists() and not assets_dir.is_dir():
             raise DataError(
                 f"{assets_dir}: --assets must be a folder, and a file of that name exists"
             )
-        _check_folder(assets_dir, assets_dir)
+        check_writable(assets_dir, folder=True, create=True)
     net = (
         network
         if isinstance(network, Network)
